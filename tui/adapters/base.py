@@ -1,0 +1,106 @@
+"""The adapter contract every engine implements (DESIGN.md §2).
+
+Adapters are the only modules that import a driver. Every method here may block; the UI calls them from
+thread workers and the CLI calls them directly. Errors raised are the typed errors of ``tui.core.errors``
+and never carry a password.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+from tui.core.catalog import CatalogNode, ObjectDetail
+from tui.core.connspec import ConnectionSpec
+from tui.core.session import (
+    Capabilities,
+    ExplainOutput,
+    ResultPage,
+    SchemaFacts,
+    ServerInfo,
+    StatementStat,
+)
+
+
+class Adapter(ABC):
+    """One connected engine. Construct, ``connect()``, then browse, explain and run."""
+
+    engine: ClassVar[str]
+    dialect: ClassVar[str]  # sqlglot dialect name for the engine's SQL ("postgres", "mysql", "")
+
+    def __init__(self, spec: ConnectionSpec) -> None:
+        self.spec = spec
+        self.server: ServerInfo | None = None
+        self.capabilities = Capabilities()
+
+    # -- session ----------------------------------------------------------------------------------
+    @abstractmethod
+    def connect(self) -> ServerInfo:
+        """Open the session (read-only unless ``spec.read_write``) and probe capabilities."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close every connection; safe to call twice."""
+
+    def cancel(self) -> bool:
+        """Ask the server to stop the statement running on the query connection.
+
+        Returns True when a cancel request was sent."""
+        return False
+
+    def ping(self) -> bool:
+        """True when the session is still usable."""
+        return self.server is not None
+
+    def reconnect(self) -> ServerInfo:
+        self.close()
+        return self.connect()
+
+    def databases(self) -> list[str]:
+        """Other databases on the server that ``switch_database`` accepts."""
+        return []
+
+    def switch_database(self, name: str) -> ServerInfo:
+        raise NotImplementedError(f"{self.engine} cannot switch databases")
+
+    # -- catalog ----------------------------------------------------------------------------------
+    @abstractmethod
+    def roots(self) -> list[CatalogNode]:
+        """The first level of the schema tree (schemas, or databases)."""
+
+    @abstractmethod
+    def children(self, node: CatalogNode) -> list[CatalogNode]:
+        """The children of a node that has ``has_children``."""
+
+    @abstractmethod
+    def detail(self, node: CatalogNode) -> ObjectDetail:
+        """Columns, indexes, constraints, FKs, statistics and DDL of a relation (or a lighter detail)."""
+
+    def schema_facts(self, schema: str | None = None) -> SchemaFacts:
+        """Bulk facts for the schema advisor (every table of ``schema``, or of the database)."""
+        raise NotImplementedError
+
+    # -- statements -------------------------------------------------------------------------------
+    @abstractmethod
+    def explain(self, query: str, *, analyze: bool = False, allow_writes: bool = False) -> ExplainOutput:
+        """EXPLAIN ``query`` in the engine's richest machine-readable format.
+
+        With ``analyze``, a statement that writes runs only when ``allow_writes`` is set, inside a
+        transaction that is always rolled back (where the engine can roll it back)."""
+
+    @abstractmethod
+    def run(self, query: str, limit: int = 1000) -> ResultPage:
+        """Run ``query`` and fetch at most ``limit`` rows with a server-side cursor."""
+
+    def top_statements(self, limit: int = 50, sort: str = "total") -> list[StatementStat]:
+        raise NotImplementedError(f"{self.engine} keeps no statement statistics dbscope can read")
+
+    def hypothetical_explain(self, query: str, index_statements: list[str]) -> ExplainOutput:
+        """EXPLAIN ``query`` as if the given CREATE INDEX statements had run (no real index built)."""
+        raise NotImplementedError(f"{self.engine} has no hypothetical indexes")
+
+    def statement_writes(self, query: str) -> bool:
+        """Whether ``query`` may change data (used to demand confirmation before ANALYZE)."""
+        from tui.core.sqltext import statement_may_write
+
+        return statement_may_write(query, self.dialect)

@@ -1,0 +1,149 @@
+"""Plain-text helpers over SQL: split a buffer into statements, find the one under the cursor, and
+tell whether a statement may write (for confirmations; the server's read-only mode is the guarantee)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_READ_ONLY_HEADS = frozenset({"select", "values", "table", "show", "explain", "with", "describe", "desc"})
+_WRITE_WORDS = re.compile(
+    r"\b(insert|update|delete|merge|truncate|drop|alter|create|grant|revoke|copy|call|do|lock|"
+    r"vacuum|analyze|cluster|reindex|refresh|replace|load|rename|comment|set|reset|discard)\b",
+    re.I,
+)
+
+
+@dataclass(slots=True, frozen=True)
+class Statement:
+    text: str
+    start: int  # offset of the first character in the buffer
+    end: int  # offset one past the terminating ';' (or the buffer's end)
+
+
+def split_statements(buffer: str) -> list[Statement]:
+    """Split on semicolons outside quotes, dollar quotes and comments. Empty statements are dropped."""
+    out: list[Statement] = []
+    i, n, start = 0, len(buffer), 0
+    while i < n:
+        ch = buffer[i]
+        if ch in ("'", '"', "`"):
+            i = _skip_quoted(buffer, i, ch)
+            continue
+        if ch == "-" and buffer.startswith("--", i):
+            nl = buffer.find("\n", i)
+            i = n if nl < 0 else nl + 1
+            continue
+        if ch == "#" and _line_start_or_space(buffer, i):
+            nl = buffer.find("\n", i)
+            i = n if nl < 0 else nl + 1
+            continue
+        if ch == "/" and buffer.startswith("/*", i):
+            close = buffer.find("*/", i + 2)
+            i = n if close < 0 else close + 2
+            continue
+        if ch == "$":
+            match = re.match(r"\$[A-Za-z_]*\$", buffer[i:])
+            if match:
+                tag = match.group(0)
+                close = buffer.find(tag, i + len(tag))
+                i = n if close < 0 else close + len(tag)
+                continue
+        if ch == ";":
+            _append(out, buffer, start, i + 1)
+            start = i + 1
+        i += 1
+    _append(out, buffer, start, n)
+    return out
+
+
+def _line_start_or_space(buffer: str, i: int) -> bool:
+    # MySQL '#' comments; PostgreSQL uses '#' as an operator, which never starts a token after space
+    # followed by a space in practice. Only treat '#' as a comment at a line start.
+    j = i - 1
+    while j >= 0 and buffer[j] in " \t":
+        j -= 1
+    return j < 0 or buffer[j] == "\n"
+
+
+def _skip_quoted(buffer: str, i: int, quote: str) -> int:
+    j = i + 1
+    n = len(buffer)
+    while j < n:
+        if buffer[j] == quote:
+            if j + 1 < n and buffer[j + 1] == quote:
+                j += 2
+                continue
+            return j + 1
+        if buffer[j] == "\\" and quote == "'" and j + 1 < n:
+            j += 2
+            continue
+        j += 1
+    return n
+
+
+def _append(out: list[Statement], buffer: str, start: int, end: int) -> None:
+    chunk = buffer[start:end]
+    stripped = strip_comments(chunk).strip().rstrip(";").strip()
+    if stripped:
+        lead = len(chunk) - len(chunk.lstrip())
+        out.append(Statement(chunk.strip(), start + lead, end))
+
+
+def strip_comments(sql: str) -> str:
+    sql = re.sub(r"/\*.*?\*/", " ", sql, flags=re.S)
+    return re.sub(r"--[^\n]*", " ", sql)
+
+
+def statement_at(buffer: str, offset: int) -> Statement | None:
+    """The statement containing ``offset``; at a gap, the nearest statement before it."""
+    statements = split_statements(buffer)
+    if not statements:
+        return None
+    previous = statements[0]
+    for stmt in statements:
+        if stmt.start <= offset < stmt.end or (offset == stmt.end == len(buffer)):
+            return stmt
+        if stmt.start > offset:
+            return previous
+        previous = stmt
+    return previous
+
+
+def first_word(sql: str) -> str:
+    text = strip_comments(sql).lstrip(" \t\r\n(")
+    match = re.match(r"[A-Za-z_]+", text)
+    return match.group(0).lower() if match else ""
+
+
+def statement_may_write(sql: str, dialect: str = "postgres") -> bool:
+    """True unless the statement is plainly a read (SELECT/VALUES/TABLE/SHOW, or WITH … SELECT
+    without data-modifying CTEs). Errs on the side of asking."""
+    head = first_word(sql)
+    if head not in _READ_ONLY_HEADS:
+        return True
+    body = strip_comments(sql)
+    if head == "explain":
+        return bool(re.search(r"\banaly[sz]e\b", body, re.I)) and statement_may_write(
+            re.sub(r"^\s*explain\s*(\([^)]*\))?\s*(analy[sz]e\s*)?(verbose\s*)?", "", body, flags=re.I),
+            dialect,
+        )
+    try:
+        import sqlglot
+        from sqlglot import exp
+
+        trees = sqlglot.parse(body, read=dialect or None)
+    except Exception:
+        # Unparseable: fall back to a conservative keyword scan without string literals.
+        return bool(_WRITE_WORDS.search(re.sub(r"'(?:[^']|'')*'", "''", body)))
+    write_types = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter)
+    for tree in trees:
+        if tree is None:
+            continue
+        if isinstance(tree, exp.Command):
+            return True
+        if tree.find(*write_types) is not None:
+            return True
+        if isinstance(tree, exp.Select) and (tree.args.get("into") or tree.args.get("locks")):
+            return True
+    return False

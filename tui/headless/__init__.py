@@ -1,0 +1,1 @@
+"""Headless CLI commands and their text / JSON / markdown renderers (no Textual here)."""
