@@ -44,6 +44,7 @@ class Finding:
     node_id: int | None = None  # the plan node the finding is about
     reasoning: str = ""  # why it matters (the mechanism), for the voice
     category: str = "plan"  # "plan" | "schema" | "query" | "index"
+    recommendation: str = ""  # what to do, in plain prose (the DDL carries the exact statements)
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITY_RANK:
