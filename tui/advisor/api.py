@@ -1,17 +1,36 @@
 """The advisor's entry points used by the CLI and the UI.
 
-(Being filled in by the advisor work: until then these return no findings.)
+- ``advise_plan(plan, query=…, adapter=…, facts=…, verify=True, calls=…)``: plan rules over the parsed
+  plan, query rules over ``query`` (sqlglot), and index suggestions from the query's predicates —
+  verified with HypoPG through ``adapter.hypothetical_explain`` when the adapter has the capability,
+  otherwise "estimated, not verified".
+- ``advise_schema(facts)``: schema rules over SchemaFacts.
+- ``advise_query(query, …)``: query rules alone (no plan), for the editor.
+All return findings ranked by ``rank_findings`` (severity, then impact = time or rows saved × calls).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tui.advisor.context import PlanContext, SchemaContext
+from tui.advisor.engine import run_rules
+from tui.advisor.ranking import rank_findings
+from tui.advisor.rules import load_rules
+
 if TYPE_CHECKING:
     from tui.adapters.base import Adapter
     from tui.core.finding import Finding
     from tui.core.plan import Plan
     from tui.core.session import SchemaFacts
+
+_DIALECTS = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+
+
+def dialect_for(engine: str, adapter: Adapter | None = None) -> str:
+    if adapter is not None and getattr(adapter, "dialect", ""):
+        return adapter.dialect
+    return _DIALECTS.get(engine, "postgres")
 
 
 def advise_plan(
@@ -22,12 +41,63 @@ def advise_plan(
     facts: SchemaFacts | None = None,
     verify: bool = True,
     calls: int | None = None,
+    suggest: bool = True,
 ) -> list[Finding]:
     """Findings for one plan (plan rules, query rules on ``query``, verified index suggestions when an
-    adapter is given), ranked."""
-    return []
+    adapter is given), ranked.
+
+    ``facts`` lets rules name columns, indexes and statistics; without them, query rules that need the
+    schema stay silent rather than guess. ``verify=False`` skips HypoPG even when available (the
+    suggestions are then "estimated, not verified"). ``suggest=False`` skips index suggestions."""
+    query = query or plan.query
+    ctx = PlanContext.build(plan, facts=facts, calls=calls, query=query)
+    findings = run_rules(load_rules("plan", plan.engine), ctx)
+    if query:
+        from tui.advisor.querying import advise_query_text
+
+        findings.extend(
+            advise_query_text(
+                query,
+                engine=plan.engine,
+                dialect=dialect_for(plan.engine, adapter),
+                facts=facts,
+                plan=plan,
+                adapter=adapter,
+                verify=verify,
+                suggest=suggest,
+                calls=calls,
+            )
+        )
+    return rank_findings(findings)
+
+
+def advise_query(
+    query: str,
+    *,
+    engine: str = "postgresql",
+    adapter: Adapter | None = None,
+    facts: SchemaFacts | None = None,
+    verify: bool = True,
+    calls: int | None = None,
+) -> list[Finding]:
+    """Query-text findings and index suggestions for a statement without a plan of its own."""
+    from tui.advisor.querying import advise_query_text
+
+    return rank_findings(
+        advise_query_text(
+            query,
+            engine=engine,
+            dialect=dialect_for(engine, adapter),
+            facts=facts,
+            plan=None,
+            adapter=adapter,
+            verify=verify,
+            suggest=True,
+            calls=calls,
+        )
+    )
 
 
 def advise_schema(facts: SchemaFacts) -> list[Finding]:
     """Schema findings (FK without index, duplicate/unused/invalid indexes, no PK, bloat, sequences)."""
-    return []
+    return rank_findings(run_rules(load_rules("schema", facts.engine), SchemaContext.build(facts)))

@@ -1,0 +1,321 @@
+"""DDL that runs as printed: dialect-quoted identifiers, index names that fit and do not collide,
+CREATE/DROP statements paired with their undo, and the "copy all as a migration script" text.
+
+Quoting uses SQLAlchemy's dialect identifier preparers (no driver is imported): they quote only where
+the engine needs it — mixed case, spaces, quotes, reserved words, non-ASCII.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from tui.core.catalog import Index
+from tui.core.finding import Finding
+
+PG_MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1
+MYSQL_MAX_IDENTIFIER_CHARS = 64
+
+
+@cache
+def _preparer(dialect: str) -> Any:
+    # Cached per dialect name: an immutable lookup, not state that changes behaviour.
+    if dialect in ("postgresql", "postgres"):
+        from sqlalchemy.dialects.postgresql.base import PGDialect
+
+        return PGDialect().identifier_preparer
+    if dialect in ("mysql", "mariadb"):
+        from sqlalchemy.dialects.mysql.base import MySQLDialect
+
+        return MySQLDialect().identifier_preparer
+    raise ValueError(f"no SQL dialect for {dialect!r}")
+
+
+def quote_ident(name: str, dialect: str = "postgresql") -> str:
+    """``Orders`` → ``"Orders"``, ``orders`` → ``orders``, ``order`` → ``"order"`` (PostgreSQL)."""
+    return _preparer(dialect).quote(name)
+
+
+def qualify(schema: str | None, name: str, dialect: str = "postgresql") -> str:
+    """``schema.name`` with each part quoted as needed."""
+    if schema:
+        return f"{quote_ident(schema, dialect)}.{quote_ident(name, dialect)}"
+    return quote_ident(name, dialect)
+
+
+def quote_literal(text: str) -> str:
+    """A SQL string literal (standard_conforming_strings on, the default since PostgreSQL 9.1)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _truncate_bytes(text: str, limit: int) -> str:
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", errors="ignore")
+
+
+_NAME_CLEAN = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def _name_part(text: str) -> str:
+    return _NAME_CLEAN.sub("_", text).strip("_").lower() or "expr"
+
+
+def index_name(
+    table: str,
+    columns: Sequence[str],
+    existing: Iterable[str] = (),
+    *,
+    suffix: str = "idx",
+    dialect: str = "postgresql",
+) -> str:
+    """A name in PostgreSQL's own style (``orders_customer_id_created_at_idx``) that fits the engine's
+    identifier limit (63 bytes in PostgreSQL, 64 characters in MySQL) and is not in ``existing``."""
+    taken = {name.lower() for name in existing}
+    base = "_".join([_name_part(table), *(_name_part(c) for c in columns)])
+    for attempt in range(1000):
+        tail = f"_{suffix}" if attempt == 0 else f"_{suffix}{attempt}"
+        if dialect in ("mysql", "mariadb"):
+            candidate = base[: MYSQL_MAX_IDENTIFIER_CHARS - len(tail)] + tail
+        else:
+            candidate = _truncate_bytes(base, PG_MAX_IDENTIFIER_BYTES - len(tail.encode())) + tail
+        if candidate.lower() not in taken:
+            return candidate
+    raise ValueError("no free index name")  # pragma: no cover - 1,000 collisions
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPart:
+    """One key part of an index: a column (quoted in DDL) or an expression (printed in parentheses),
+    with an optional operator class and direction."""
+
+    column: str | None = None
+    expression: str | None = None
+    opclass: str | None = None
+    descending: bool = False
+
+    def render(self, dialect: str = "postgresql") -> str:
+        text = quote_ident(self.column, dialect) if self.column is not None else f"({self.expression})"
+        if self.opclass:
+            text += f" {self.opclass}"
+        if self.descending:
+            text += " DESC"
+        return text
+
+    @property
+    def label(self) -> str:
+        return self.column if self.column is not None else (self.expression or "")
+
+
+def _parts(columns: Sequence[str | KeyPart]) -> list[KeyPart]:
+    return [c if isinstance(c, KeyPart) else KeyPart(column=c) for c in columns]
+
+
+def create_index(
+    schema: str | None,
+    table: str,
+    columns: Sequence[str | KeyPart],
+    *,
+    name: str,
+    method: str = "btree",
+    unique: bool = False,
+    where: str | None = None,
+    include: Sequence[str] = (),
+    concurrently: bool = True,
+    dialect: str = "postgresql",
+) -> str:
+    """``CREATE INDEX CONCURRENTLY name ON schema.table [USING method] (cols) [INCLUDE (…)] [WHERE …];``
+
+    MySQL/MariaDB: ``ALTER TABLE t ADD INDEX name (cols), ALGORITHM=INPLACE, LOCK=NONE;``."""
+    parts = _parts(columns)
+    cols = ", ".join(p.render(dialect) for p in parts)
+    if dialect in ("mysql", "mariadb"):
+        kind = "UNIQUE INDEX" if unique else "INDEX"
+        return (
+            f"ALTER TABLE {qualify(schema, table, dialect)} ADD {kind} {quote_ident(name, dialect)} "
+            f"({cols}), ALGORITHM=INPLACE, LOCK=NONE;"
+        )
+    text = "CREATE UNIQUE INDEX" if unique else "CREATE INDEX"
+    if concurrently:
+        text += " CONCURRENTLY"
+    text += f" {quote_ident(name)} ON {qualify(schema, table)}"
+    if method and method != "btree":
+        text += f" USING {method}"
+    text += f" ({cols})"
+    if include:
+        text += " INCLUDE (" + ", ".join(quote_ident(c) for c in include) + ")"
+    if where:
+        text += f" WHERE {where}"
+    return text + ";"
+
+
+def drop_index(
+    schema: str | None,
+    name: str,
+    *,
+    table: str | None = None,
+    concurrently: bool = True,
+    dialect: str = "postgresql",
+) -> str:
+    if dialect in ("mysql", "mariadb"):
+        if not table:
+            raise ValueError("MySQL DROP INDEX needs the table")
+        return (
+            f"ALTER TABLE {qualify(schema, table, dialect)} DROP INDEX {quote_ident(name, dialect)}, "
+            "ALGORITHM=INPLACE, LOCK=NONE;"
+        )
+    conc = " CONCURRENTLY" if concurrently else ""
+    return f"DROP INDEX{conc} IF EXISTS {qualify(schema, name)};"
+
+
+_CREATE_INDEX_HEAD = re.compile(r"^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?", re.I)
+
+
+def recreate_index(index: Index, schema: str | None, table: str, *, concurrently: bool = True) -> str:
+    """The statement that rebuilds ``index`` as it is defined now (from ``pg_get_indexdef`` when the
+    adapter gave it, else from its columns), with CONCURRENTLY so it does not block writes."""
+    definition = (index.definition or "").strip().rstrip(";")
+    if definition and _CREATE_INDEX_HEAD.match(definition):
+        unique = "UNIQUE " if _CREATE_INDEX_HEAD.match(definition).group(1) else ""  # type: ignore[union-attr]
+        conc = "CONCURRENTLY " if concurrently else ""
+        return _CREATE_INDEX_HEAD.sub(f"CREATE {unique}INDEX {conc}", definition, count=1) + ";"
+    parts: list[str | KeyPart] = [KeyPart(expression=e) for e in index.expressions] or list(index.columns)
+    if index.expressions and index.columns:
+        parts = [*index.columns, *(KeyPart(expression=e) for e in index.expressions)]
+    return create_index(
+        schema,
+        table,
+        parts,
+        name=index.name,
+        method=index.method,
+        unique=index.unique,
+        where=index.predicate,
+        include=index.include,
+        concurrently=concurrently,
+    )
+
+
+def drop_constraint(schema: str | None, table: str, constraint: str) -> str:
+    return f"ALTER TABLE {qualify(schema, table)} DROP CONSTRAINT {quote_ident(constraint)};"
+
+
+def add_constraint(schema: str | None, table: str, constraint: str, definition: str) -> str:
+    """``definition`` as ``pg_get_constraintdef`` prints it (``UNIQUE (a, b)``, ``FOREIGN KEY …``)."""
+    return f"ALTER TABLE {qualify(schema, table)} ADD CONSTRAINT {quote_ident(constraint)} {definition};"
+
+
+def analyze_table(schema: str | None, table: str) -> str:
+    return f"ANALYZE {qualify(schema, table)};"
+
+
+def vacuum_analyze(schema: str | None, table: str) -> str:
+    return f"VACUUM (ANALYZE) {qualify(schema, table)};"
+
+
+def set_statistics(schema: str | None, table: str, column: str, target: int) -> str:
+    return f"ALTER TABLE {qualify(schema, table)} ALTER COLUMN {quote_ident(column)} SET STATISTICS {target};"
+
+
+def create_statistics(schema: str | None, table: str, columns: Sequence[str], name: str) -> str:
+    cols = ", ".join(quote_ident(c) for c in columns)
+    return (
+        f"CREATE STATISTICS IF NOT EXISTS {qualify(schema, name)} (dependencies, ndistinct) "
+        f"ON {cols} FROM {qualify(schema, table)};"
+    )
+
+
+def drop_statistics(schema: str | None, name: str) -> str:
+    return f"DROP STATISTICS IF EXISTS {qualify(schema, name)};"
+
+
+# -- migration script -----------------------------------------------------------------------------
+
+PHASES = (
+    (1, "Phase 1 — non-breaking changes (new indexes, statistics, maintenance)"),
+    (2, "Phase 2 — data and definition changes"),
+    (3, "Phase 3 — breaking or destructive changes (drops), after phase 1 has been observed"),
+)
+
+_NON_TRANSACTIONAL = re.compile(r"\bCONCURRENTLY\b|^\s*VACUUM\b", re.I)
+_SESSION_ONLY = re.compile(r"^\s*(SET|RESET)\s", re.I)
+
+
+def statement_phase(statement: str) -> int:
+    """1 for additive/maintenance statements, 3 for drops, 2 for everything else (ALTER … TYPE, …)."""
+    head = statement.lstrip().upper()
+    if head.startswith(("DROP ", "ALTER TABLE")) and (" DROP " in f" {head}" or head.startswith("DROP ")):
+        return 3
+    if head.startswith(
+        ("CREATE INDEX", "CREATE UNIQUE INDEX", "ANALYZE", "VACUUM", "CREATE STATISTICS", "CREATE EXTENSION")
+    ):
+        return 1
+    if head.startswith("ALTER TABLE") and " SET STATISTICS " in head:
+        return 1
+    return 2
+
+
+def runs_outside_transaction(statement: str) -> bool:
+    return bool(_NON_TRANSACTIONAL.search(statement))
+
+
+def _pairs(finding: Finding) -> list[tuple[str, str | None]]:
+    """(statement, its rollback) for each DDL statement; rollback lists either pair one-to-one or give
+    one undo for the whole finding."""
+    if len(finding.rollback) == len(finding.ddl):
+        return list(zip(finding.ddl, finding.rollback, strict=True))
+    undo = "\n".join(finding.rollback) if finding.rollback else None
+    return [(stmt, undo if i == len(finding.ddl) - 1 else None) for i, stmt in enumerate(finding.ddl)]
+
+
+def migration_script(findings: Iterable[Finding], *, title: str = "dbscope migration") -> str:
+    """Every finding's DDL as one script in phases, each step followed by its rollback (commented out,
+    so the script runs forward as is). Statements that cannot run in a transaction (CONCURRENTLY,
+    VACUUM) are left outside ``BEGIN``/``COMMIT`` with a comment saying why; session settings
+    (``SET work_mem``) are listed at the end as comments because they belong to a session, not to
+    the schema."""
+    steps: dict[int, list[tuple[Finding, str, str | None]]] = {1: [], 2: [], 3: []}
+    session: list[tuple[Finding, str]] = []
+    seen: set[str] = set()
+    for finding in findings:
+        for stmt, undo in _pairs(finding):
+            if stmt in seen:
+                continue
+            seen.add(stmt)
+            if _SESSION_ONLY.match(stmt):
+                session.append((finding, stmt))
+                continue
+            steps[statement_phase(stmt)].append((finding, stmt, undo))
+    lines = [f"-- {title}", "-- Generated by dbscope. Review before running; each step lists its rollback."]
+    if not any(steps.values()) and not session:
+        lines.append("-- No DDL to apply.")
+        return "\n".join(lines) + "\n"
+    number = 0
+    for phase, heading in PHASES:
+        if not steps[phase]:
+            continue
+        lines += ["", f"-- {'=' * 70}", f"-- {heading}", f"-- {'=' * 70}"]
+        for finding, stmt, undo in steps[phase]:
+            number += 1
+            target = f" on {finding.object}" if finding.object else ""
+            lines += ["", f"-- Step {number}: {finding.title}{target} [{finding.rule}]"]
+            if runs_outside_transaction(stmt):
+                lines.append(
+                    "-- Runs outside a transaction block: PostgreSQL refuses CONCURRENTLY and VACUUM "
+                    "inside BEGIN/COMMIT."
+                )
+                lines.append(stmt)
+            else:
+                lines += ["BEGIN;", stmt, "COMMIT;"]
+            if undo:
+                lines.append("-- Rollback:")
+                lines += [f"--   {line}" for line in undo.splitlines()]
+            else:
+                lines.append("-- Rollback: none needed (the statement changes no definition).")
+    if session:
+        lines += ["", "-- Session settings (apply per session or role, not as a migration):"]
+        lines += [f"--   {stmt}  -- {finding.title}" for finding, stmt in session]
+    return "\n".join(lines) + "\n"
