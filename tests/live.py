@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import pymysql
@@ -23,7 +23,9 @@ class LiveServer:
 
     def url_for(self, database: str) -> str:
         parts = urlsplit(self.admin_url)
-        return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
+        query = f"?{parts.query}" if parts.query else ""
+        # urlunsplit drops the '//' of an empty authority (unix-socket URLs), so build it by hand.
+        return f"{parts.scheme}://{parts.netloc}/{database}{query}"
 
     def execute(self, sql: str, database: str | None = None) -> list[tuple[Any, ...]]:
         """Run ``sql`` (several statements allowed) with autocommit; return the last result's rows."""
@@ -89,10 +91,14 @@ def _pg_answers(url: str) -> bool:
 
 
 def find_postgres(tmp_path_factory: pytest.TempPathFactory, *, allow_embedded: bool) -> LiveServer | None:
-    candidates = [os.environ["DBSCOPE_TEST_PG_URL"]] if os.environ.get("DBSCOPE_TEST_PG_URL") else [
-        "postgresql:///postgres",
-        "postgresql://postgres@127.0.0.1:5432/postgres",
-    ]
+    candidates = (
+        [os.environ["DBSCOPE_TEST_PG_URL"]]
+        if os.environ.get("DBSCOPE_TEST_PG_URL")
+        else [
+            "postgresql:///postgres",
+            "postgresql://postgres@127.0.0.1:5432/postgres",
+        ]
+    )
     for url in candidates:
         if _pg_answers(url):
             return LiveServer("postgresql", url)

@@ -104,7 +104,9 @@ def load_settings(path: str | Path | None = None, *, statement_timeout: float | 
     settings = Settings(path=config_path)
     if "theme" in data:
         settings.theme = str(data["theme"])
-    settings.statement_timeout_s = _number(data, "statement_timeout", settings.statement_timeout_s, config_path)
+    settings.statement_timeout_s = _number(
+        data, "statement_timeout", settings.statement_timeout_s, config_path
+    )
     settings.lock_timeout_s = _number(data, "lock_timeout", settings.lock_timeout_s, config_path)
     settings.result_limit = int(_number(data, "result_limit", settings.result_limit, config_path)) or 1000
     settings.mongo_sample_size = int(

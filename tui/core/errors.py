@@ -53,7 +53,7 @@ class QueryError(DbscopeError):
     default_title = "Query failed"
 
 
-class PermissionError_(DbscopeError):  # noqa: N801 - trailing underscore avoids the builtin's name
+class PermissionError_(DbscopeError):
     """The connected user lacks a privilege the action needs."""
 
     default_title = "Permission denied"

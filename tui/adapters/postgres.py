@@ -1,0 +1,701 @@
+"""PostgreSQL adapter on psycopg 3: sessions, capabilities, lazy catalog, EXPLAIN, capped results,
+statement statistics, hypothetical indexes and server-side cancel.
+
+Two connections: one for catalog browsing, one for the user's statements, so a running query never
+blocks the tree. Sessions are read-only unless the spec allows writes (``default_transaction_read_only``
+set at connect, enforced by the server) and every statement carries ``statement_timeout`` and
+``lock_timeout``. The URL, libpq's environment (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD,
+PGSERVICE, PGSSLMODE…), service files and ``~/.pgpass`` all work because libpq resolves them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import dict_row
+
+from tui.adapters import pg_catalog
+from tui.adapters.base import Adapter
+from tui.core.catalog import RELATION_KINDS, CatalogNode, ObjectDetail, Stat
+from tui.core.connspec import ConnectionSpec, mask_secrets
+from tui.core.errors import (
+    Cancelled,
+    ConnectError,
+    DbscopeError,
+    Disconnected,
+    PermissionError_,
+    QueryError,
+    ReadOnlyViolation,
+    UsageError,
+)
+from tui.core.session import (
+    Capabilities,
+    Capability,
+    ExplainOutput,
+    ResultPage,
+    SchemaFacts,
+    ServerInfo,
+    StatementStat,
+)
+from tui.core.sqltext import first_word
+
+_EXPLAIN_PREFIX = re.compile(
+    r"^\s*explain\s*(\((?:[^()]|\([^()]*\))*\)\s*|(?:(?:analy[sz]e|verbose|costs|buffers)\s+)*)", re.I
+)
+_PARAM = re.compile(r"\$(\d+)")
+_STREAMABLE = frozenset({"select", "values", "table"})
+
+
+def _connect_kwargs(spec: ConnectionSpec) -> dict[str, Any]:
+    """libpq connection parameters from the spec (URL + our session options)."""
+    url = spec.url
+    if spec.scheme == "pg":
+        url = "postgresql" + url[2:]
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.ProgrammingError as exc:
+        raise UsageError(f"malformed PostgreSQL URL {mask_secrets(url)}: {_first_line(exc)}") from None
+    options = [
+        f"-c statement_timeout={int(spec.statement_timeout_ms)}",
+        f"-c lock_timeout={int(spec.lock_timeout_ms)}",
+        "-c idle_in_transaction_session_timeout=600000",
+    ]
+    if not spec.read_write:
+        options.append("-c default_transaction_read_only=on")
+    if params.get("options"):
+        options.insert(0, str(params["options"]))
+    params["options"] = " ".join(options)
+    params.setdefault("application_name", "dbscope")
+    params.setdefault("connect_timeout", "10")
+    return params
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def map_error(
+    exc: BaseException, spec: ConnectionSpec | None = None, *, connecting: bool = False
+) -> DbscopeError:
+    """Translate a psycopg exception into a typed, password-free error."""
+    raw = str(exc).strip()
+    message = mask_secrets(raw)
+    if spec is not None and spec.password:
+        message = message.replace(spec.password, "***")
+    line = message.splitlines()[0] if message else type(exc).__name__
+    sqlstate = getattr(exc, "sqlstate", None)
+    target = spec.display if spec else "the server"
+    if isinstance(exc, pg_errors.QueryCanceled):
+        if "statement timeout" in raw:
+            return Cancelled(
+                line,
+                title="Statement timeout",
+                hint="raise --statement-timeout or statement_timeout in the config",
+            )
+        if "lock timeout" in raw:
+            return Cancelled(line, title="Lock timeout", hint="another session holds a conflicting lock")
+        return Cancelled(line, title="Cancelled", hint="the server stopped the statement")
+    if isinstance(exc, pg_errors.LockNotAvailable):
+        return Cancelled(line, title="Lock timeout", hint="another session holds a conflicting lock")
+    if isinstance(exc, pg_errors.ReadOnlySqlTransaction):
+        return ReadOnlyViolation(
+            line, hint="dbscope opened a read-only session; start it with --read-write to allow writes"
+        )
+    if isinstance(exc, pg_errors.InsufficientPrivilege):
+        return PermissionError_(line, hint="ask for the privilege or connect as a role that has it")
+    if (
+        sqlstate in ("28P01", "28000")
+        or "password authentication failed" in raw
+        or "no password supplied" in raw
+    ):
+        return ConnectError(
+            f"authentication failed for {target}: {line}",
+            title="Authentication failed",
+            hint="check ~/.pgpass, PGPASSWORD or the role's pg_hba.conf entry",
+        )
+    if sqlstate == "3D000" or re.search(r'database ".*" does not exist', raw):
+        return ConnectError(line, title="Database missing", hint="list databases with: psql -l")
+    if isinstance(exc, psycopg.OperationalError) and (
+        connecting or "server closed" in raw or "terminat" in raw
+    ):
+        if connecting:
+            if "Connection refused" in raw or "could not connect" in raw or "timeout expired" in raw:
+                hint = "is the server running and accepting connections there?"
+                return ConnectError(
+                    f"cannot reach {target}: {_connection_detail(line)}", title="Host unreachable", hint=hint
+                )
+            if "could not translate host name" in raw:
+                return ConnectError(f"unknown host in {target}: {line}", title="Host unreachable")
+            return ConnectError(f"{target}: {line}")
+        return Disconnected(line, hint="press the reconnect key once the server is back")
+    if isinstance(exc, pg_errors.AdminShutdown | pg_errors.CrashShutdown | pg_errors.CannotConnectNow):
+        return Disconnected(line, hint="the server is shutting down or restarting")
+    if isinstance(exc, psycopg.InterfaceError) or (
+        isinstance(exc, psycopg.OperationalError) and "closed" in raw
+    ):
+        return Disconnected(line, hint="press the reconnect key")
+    if isinstance(exc, psycopg.Error):
+        detail = getattr(getattr(exc, "diag", None), "message_hint", None)
+        return QueryError(line, hint=mask_secrets(detail) if detail else None)
+    return QueryError(line)
+
+
+def _connection_detail(line: str) -> str:
+    match = re.search(r"connection to server (?:at|on) (.+?) failed: (.+)", line)
+    if match:
+        return f"{match.group(1)}: {match.group(2)}"
+    return line
+
+
+class PostgresAdapter(Adapter):
+    engine = "postgresql"
+    dialect = "postgres"
+
+    def __init__(self, spec: ConnectionSpec) -> None:
+        super().__init__(spec)
+        self._params = _connect_kwargs(spec)
+        self._catalog: psycopg.Connection[Any] | None = None
+        self._query: psycopg.Connection[Any] | None = None
+        self._catalog_lock = threading.RLock()
+        self._query_lock = threading.RLock()
+        self._database = ""
+
+    # -- session -----------------------------------------------------------------------------------
+    def _open(self) -> psycopg.Connection[Any]:
+        try:
+            return psycopg.connect(**self._params, autocommit=True, row_factory=dict_row)
+        except psycopg.Error as exc:
+            raise map_error(exc, self.spec, connecting=True) from None
+
+    def connect(self) -> ServerInfo:
+        self.close()
+        self._catalog = self._open()
+        self.server = self._probe()
+        self._database = self.server.database
+        return self.server
+
+    def close(self) -> None:
+        for conn in (self._query, self._catalog):
+            if conn is not None:
+                with contextlib.suppress(psycopg.Error):
+                    conn.close()
+        self._query = self._catalog = None
+
+    def ping(self) -> bool:
+        try:
+            self._fetch("SELECT 1 AS ok")
+            return True
+        except DbscopeError:
+            return False
+
+    def _catalog_conn(self) -> psycopg.Connection[Any]:
+        if self._catalog is None or self._catalog.closed:
+            raise Disconnected("not connected", hint="press the reconnect key")
+        return self._catalog
+
+    def _query_conn(self) -> psycopg.Connection[Any]:
+        if self._query is None or self._query.closed:
+            self._query = self._open()
+        return self._query
+
+    def _fetch(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        """Run a catalog query on the catalog connection and return its rows as dicts."""
+        with self._catalog_lock:
+            conn = self._catalog_conn()
+            try:
+                cur = conn.execute(sql, params) if params is not None else conn.execute(sql)  # type: ignore[arg-type]
+                return cur.fetchall() if cur.description else []
+            except psycopg.Error as exc:
+                raise map_error(exc, self.spec) from None
+
+    def _probe(self) -> ServerInfo:
+        row = self._fetch(
+            """
+            SELECT current_setting('server_version') AS version,
+                   current_setting('server_version_num')::int AS version_num,
+                   current_user AS "user", current_database() AS database,
+                   coalesce(inet_server_addr()::text, current_setting('unix_socket_directories')) AS host,
+                   (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
+                   current_setting('transaction_read_only') = 'on' AS read_only,
+                   pg_is_in_recovery() AS in_recovery,
+                   pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS read_all_stats
+            """
+        )[0]
+        extensions = {
+            r["extname"]: r["extversion"] for r in self._fetch("SELECT extname, extversion FROM pg_extension")
+        }
+        available = {
+            r["name"]
+            for r in self._fetch(
+                "SELECT name FROM pg_available_extensions WHERE name IN ('hypopg', 'pg_stat_statements', 'pg_trgm')"
+            )
+        }
+        settings = {
+            r["name"]: r["setting"]
+            for r in self._fetch(
+                "SELECT name, setting FROM pg_settings WHERE name IN ('shared_preload_libraries', "
+                "'statement_timeout', 'lock_timeout', 'default_transaction_read_only', 'work_mem', "
+                "'max_parallel_workers_per_gather', 'jit', 'track_io_timing')"
+            )
+        }
+        info = ServerInfo(
+            engine="postgresql",
+            version=str(row["version"]).split()[0],
+            version_num=row["version_num"],
+            user=row["user"],
+            database=row["database"],
+            host=str(row["host"] or ""),
+            superuser=bool(row["superuser"]),
+            read_only=bool(row["read_only"]),
+            extensions=extensions,
+            settings=settings,
+        )
+        info.settings["in_recovery"] = "on" if row["in_recovery"] else "off"
+        self.capabilities = self._capabilities(info, available, bool(row["read_all_stats"]))
+        return info
+
+    def _capabilities(self, info: ServerInfo, available: set[str], read_all_stats: bool) -> Capabilities:
+        caps = Capabilities(explain_formats=["json"])
+        caps.analyze = Capability(
+            True,
+            "EXPLAIN ANALYZE runs the statement; statements that write run only with --read-write, "
+            "after confirmation, inside a transaction that is rolled back",
+        )
+        caps.cancel = Capability(True, "pg_cancel_request through libpq")
+        caps.switch_database = Capability(True)
+        caps.index_usage = Capability(True, "pg_stat_user_indexes (since the statistics were last reset)")
+        if "hypopg" in info.extensions:
+            caps.hypothetical_indexes = Capability(True, f"HypoPG {info.extensions['hypopg']} is installed")
+        elif "hypopg" in available:
+            caps.hypothetical_indexes = Capability(
+                False,
+                "HypoPG is available on the server but not installed in this database: "
+                "CREATE EXTENSION hypopg; (dbscope never installs it) — index suggestions are estimated, not verified",
+            )
+        else:
+            caps.hypothetical_indexes = Capability(
+                False,
+                "HypoPG is not installed on this server (Debian: apt install postgresql-"
+                f"{info.version_num // 10000}-hypopg) — index suggestions are estimated, not verified",
+            )
+        preload = info.settings.get("shared_preload_libraries", "")
+        if "pg_stat_statements" in info.extensions and "pg_stat_statements" in preload:
+            reason = "pg_stat_statements is installed and loaded"
+            if not (info.superuser or read_all_stats):
+                reason += "; other roles' query texts are hidden (grant pg_read_all_stats to see them)"
+            caps.statement_stats = Capability(True, reason)
+        elif "pg_stat_statements" in info.extensions:
+            caps.statement_stats = Capability(
+                False,
+                "pg_stat_statements is installed but not loaded: add it to shared_preload_libraries "
+                "in postgresql.conf and restart the server",
+            )
+        else:
+            how = "CREATE EXTENSION pg_stat_statements; in this database"
+            if "pg_stat_statements" not in preload:
+                how = (
+                    "set shared_preload_libraries = 'pg_stat_statements' in postgresql.conf, restart, then "
+                    + how
+                )
+            caps.statement_stats = Capability(False, f"pg_stat_statements is not enabled: {how}")
+        if info.settings.get("in_recovery") == "on":
+            caps.notes.append("This server is a standby (in recovery): every session is read-only.")
+        if info.settings.get("track_io_timing") != "on":
+            caps.notes.append("track_io_timing is off: plans show no I/O timings.")
+        return caps
+
+    def databases(self) -> list[str]:
+        return [
+            r["datname"]
+            for r in self._fetch(
+                "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate "
+                "AND has_database_privilege(datname, 'CONNECT') ORDER BY datname"
+            )
+        ]
+
+    def switch_database(self, name: str) -> ServerInfo:
+        old = dict(self._params)
+        self._params["dbname"] = name
+        try:
+            return self.connect()
+        except DbscopeError:
+            self._params = old
+            self.connect()
+            raise
+
+    def cancel(self) -> bool:
+        conn = self._query
+        if conn is None or conn.closed:
+            return False
+        try:
+            conn.cancel_safe(timeout=5.0)
+        except (psycopg.Error, AttributeError):
+            try:
+                conn.cancel()
+            except psycopg.Error:
+                return False
+        return True
+
+    # -- catalog -----------------------------------------------------------------------------------
+    def roots(self) -> list[CatalogNode]:
+        return pg_catalog.schema_nodes(self._fetch, self._database)
+
+    def children(self, node: CatalogNode) -> list[CatalogNode]:
+        key = node.key
+        if not key:
+            return []
+        kind = key[0]
+        if kind == "system-schemas":
+            return pg_catalog.system_schema_nodes(self._fetch, self._database)
+        if kind == "schema":
+            return pg_catalog.relation_nodes(self._fetch, self._database, key[1])
+        if kind == "sequences":
+            return pg_catalog.sequence_nodes(self._fetch, self._database, key[1])
+        if kind == "functions":
+            return pg_catalog.function_nodes(self._fetch, self._database, key[1])
+        if kind == "folder":
+            return list(node.meta.get("children", []))
+        if kind in ("relation", "relation-q"):
+            return pg_catalog.relation_children(self.detail(node))
+        return []
+
+    def _regclass(self, node: CatalogNode) -> str:
+        if node.key and node.key[0] == "relation":
+            return (
+                f'"{node.key[1].replace(chr(34), chr(34) * 2)}"."{node.key[2].replace(chr(34), chr(34) * 2)}"'
+            )
+        return node.qualified_name
+
+    def detail(self, node: CatalogNode) -> ObjectDetail:
+        if node.kind in RELATION_KINDS or (node.key and node.key[0] in ("relation", "relation-q")):
+            found = pg_catalog.load_details(self._fetch, self._regclass(node), self._database)
+            if not found:
+                raise QueryError(f"{node.qualified_name} no longer exists", title="Object missing")
+            detail = found[0]
+            detail.ddl = pg_catalog.table_ddl(detail)
+            detail.node.meta.pop("_row", None)
+            return detail
+        if node.kind == "sequence":
+            return self._sequence_detail(node)
+        if node.kind == "function":
+            row = self._fetch("SELECT pg_get_functiondef(%s::oid) AS ddl", (int(node.key[2]),))
+            return ObjectDetail(node=node, ddl=(row[0]["ddl"] if row else "") + ";\n")
+        if node.kind == "schema":
+            return self._schema_detail(node)
+        return ObjectDetail(node=node, ddl=str(node.meta.get("definition", "")))
+
+    def _sequence_detail(self, node: CatalogNode) -> ObjectDetail:
+        facts = [
+            s for s in pg_catalog.sequence_facts(self._fetch, [node.schema or ""]) if s.name == node.name
+        ]
+        detail = ObjectDetail(node=node)
+        if facts:
+            s = facts[0]
+            used = (s.last_value or 0) / s.max_value if s.max_value else None
+            detail.stats = [
+                Stat("Type", s.data_type),
+                Stat("Last value", s.last_value, "count"),
+                Stat("Maximum", s.max_value, "count"),
+                Stat("Increment", s.increment, "count"),
+                Stat("Used", used, "%"),
+                Stat("Owned by", s.owned_by or "–"),
+            ]
+            detail.ddl = (
+                f"CREATE SEQUENCE {node.qualified_name} AS {s.data_type} INCREMENT BY {s.increment} "
+                f"MAXVALUE {s.max_value};\n"
+                + (f"SELECT setval('{node.qualified_name}', {s.last_value});\n" if s.last_value else "")
+            )
+        return detail
+
+    def _schema_detail(self, node: CatalogNode) -> ObjectDetail:
+        row = self._fetch(
+            """
+            SELECT pg_get_userbyid(n.nspowner) AS owner, obj_description(n.oid, 'pg_namespace') AS comment,
+                   count(c.oid) FILTER (WHERE c.relkind IN ('r','p')) AS tables,
+                   count(c.oid) FILTER (WHERE c.relkind = 'v') AS views,
+                   count(c.oid) FILTER (WHERE c.relkind = 'm') AS matviews,
+                   count(c.oid) FILTER (WHERE c.relkind = 'i') AS indexes,
+                   coalesce(sum(pg_relation_size(c.oid)) FILTER (WHERE c.relkind IN ('r','m','i','t')), 0) AS bytes
+            FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid
+            WHERE n.nspname = %s GROUP BY n.oid
+            """,
+            (node.schema,),
+        )
+        detail = ObjectDetail(node=node, ddl=f"CREATE SCHEMA {node.qualified_name};\n")
+        if row:
+            r = row[0]
+            detail.stats = [
+                Stat("Owner", r["owner"]),
+                Stat("Tables", r["tables"], "count"),
+                Stat("Views", r["views"], "count"),
+                Stat("Materialized views", r["matviews"], "count"),
+                Stat("Indexes", r["indexes"], "count"),
+                Stat("Size", r["bytes"], "bytes"),
+            ]
+            if r["comment"]:
+                detail.stats.append(Stat("Comment", r["comment"]))
+            detail.total_bytes = r["bytes"]
+        return detail
+
+    def schema_facts(self, schema: str | None = None) -> SchemaFacts:
+        facts = pg_catalog.schema_facts(self._fetch, self._database, schema)
+        if self.server is not None:
+            facts.server.setdefault("version", self.server.version)
+            facts.server.setdefault("version_num", self.server.version_num)
+            facts.server["extensions"] = dict(self.server.extensions)
+        return facts
+
+    # -- statements --------------------------------------------------------------------------------
+    def _explain_options(self, analyze: bool, generic: bool) -> str:
+        version = self.server.version_num if self.server else 150000
+        options = ["FORMAT JSON", "VERBOSE"]
+        if version >= 120000:
+            options.append("SETTINGS")
+        if analyze:
+            options += ["ANALYZE", "BUFFERS"]
+            if version >= 130000:
+                options.append("WAL")
+        elif generic:
+            options.append("GENERIC_PLAN")
+        return ", ".join(options)
+
+    def explain(self, query: str, *, analyze: bool = False, allow_writes: bool = False) -> ExplainOutput:
+        statement = strip_explain(query)
+        if not statement:
+            raise UsageError("nothing to explain: the statement is empty")
+        writes = self.statement_writes(statement)
+        version = self.server.version_num if self.server else 150000
+        has_params = bool(_PARAM.search(statement))
+        if analyze and has_params:
+            raise UsageError(
+                "EXPLAIN ANALYZE needs real values for the $n placeholders",
+                hint="replace them with representative values, or explain without ANALYZE",
+            )
+        if analyze and writes:
+            if not self.spec.read_write:
+                raise ReadOnlyViolation(
+                    f"EXPLAIN ANALYZE would execute a statement that writes: {_short(statement)}",
+                    hint="start dbscope with --read-write; the statement then runs in a transaction "
+                    "that is rolled back",
+                )
+            if not allow_writes:
+                raise UsageError(
+                    f"EXPLAIN ANALYZE of a statement that writes needs confirmation: {_short(statement)}",
+                    hint="it runs inside a transaction that is always rolled back",
+                )
+        generic = has_params and not analyze
+        if generic and version < 160000:
+            return self._explain_generic_legacy(statement)
+        sql = f"EXPLAIN ({self._explain_options(analyze, generic)}) {statement}"
+        with self._query_lock:
+            conn = self._query_conn()
+            try:
+                # A transaction that is always rolled back: ANALYZE of a write leaves no trace.
+                conn.execute("BEGIN READ WRITE" if analyze and writes else "BEGIN")
+                try:
+                    rows = conn.execute(sql).fetchall()  # type: ignore[arg-type]
+                finally:
+                    conn.execute("ROLLBACK")
+            except psycopg.Error as exc:
+                self._recover(conn)
+                raise map_error(exc, self.spec) from None
+        text = _plan_text(rows)
+        return ExplainOutput(
+            text=text, engine="postgresql", analyzed=analyze, query=statement, rolled_back=True
+        )
+
+    def _explain_generic_legacy(self, statement: str) -> ExplainOutput:
+        """Before PostgreSQL 16: PREPARE the normalized statement and EXPLAIN EXECUTE it with NULLs
+        under plan_cache_mode=force_generic_plan (Dexter's approach), all rolled back."""
+        count = max(int(n) for n in _PARAM.findall(statement))
+        nulls = ", ".join(["NULL"] * count)
+        with self._query_lock:
+            conn = self._query_conn()
+            try:
+                conn.execute("BEGIN")
+                try:
+                    conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+                    conn.execute(f"PREPARE dbscope_generic AS {statement}")  # type: ignore[arg-type]
+                    rows = conn.execute(
+                        f"EXPLAIN ({self._explain_options(False, False)}) EXECUTE dbscope_generic({nulls})"  # type: ignore[arg-type]
+                    ).fetchall()
+                finally:
+                    conn.execute("ROLLBACK")
+                    conn.execute("DEALLOCATE ALL")
+            except psycopg.Error as exc:
+                self._recover(conn)
+                raise map_error(exc, self.spec) from None
+        return ExplainOutput(text=_plan_text(rows), engine="postgresql", query=statement, rolled_back=True)
+
+    def hypothetical_explain(self, query: str, index_statements: list[str]) -> ExplainOutput:
+        if not self.capabilities.hypothetical_indexes:
+            raise QueryError(
+                self.capabilities.hypothetical_indexes.reason or "HypoPG is not available",
+                title="No hypothetical indexes",
+            )
+        statement = strip_explain(query)
+        with self._query_lock:
+            conn = self._query_conn()
+            try:
+                conn.execute("BEGIN")
+                try:
+                    conn.execute("SELECT hypopg_reset()")
+                    for ddl in index_statements:
+                        conn.execute("SELECT * FROM hypopg_create_index(%s)", (_hypopg_ddl(ddl),))
+                    rows = conn.execute(
+                        f"EXPLAIN ({self._explain_options(False, bool(_PARAM.search(statement)))}) {statement}"  # type: ignore[arg-type]
+                    ).fetchall()
+                finally:
+                    conn.execute("SELECT hypopg_reset()")
+                    conn.execute("ROLLBACK")
+            except psycopg.Error as exc:
+                self._recover(conn)
+                raise map_error(exc, self.spec) from None
+        return ExplainOutput(text=_plan_text(rows), engine="postgresql", query=statement, rolled_back=True)
+
+    def run(self, query: str, limit: int = 1000) -> ResultPage:
+        statement = query.strip().rstrip(";").strip()
+        if not statement:
+            raise UsageError("nothing to run: the statement is empty")
+        started = time.perf_counter()
+        with self._query_lock:
+            conn = self._query_conn()
+            try:
+                if first_word(statement) in _STREAMABLE:
+                    page = self._run_cursor(conn, statement, limit)
+                else:
+                    page = self._run_plain(conn, statement, limit)
+            except psycopg.Error as exc:
+                self._recover(conn)
+                raise map_error(exc, self.spec) from None
+        page.elapsed_ms = (time.perf_counter() - started) * 1000
+        return page
+
+    def _run_cursor(self, conn: psycopg.Connection[Any], statement: str, limit: int) -> ResultPage:
+        """A server-side cursor: only ``limit`` + 1 rows ever cross the wire."""
+        with conn.transaction(), conn.cursor(name="dbscope_page", row_factory=psycopg.rows.tuple_row) as cur:
+            cur.execute(statement)  # type: ignore[arg-type]
+            rows = cur.fetchmany(limit + 1)
+            columns, types = _describe(conn, cur.description)
+        truncated = len(rows) > limit
+        rows = rows[:limit]
+        return ResultPage(columns, types, rows, truncated=truncated, status=f"SELECT {len(rows)}")
+
+    def _run_plain(self, conn: psycopg.Connection[Any], statement: str, limit: int) -> ResultPage:
+        with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
+            cur.execute(statement)  # type: ignore[arg-type]
+            if cur.description is None:
+                return ResultPage([], [], [], rowcount=cur.rowcount, status=cur.statusmessage or "")
+            rows = cur.fetchmany(limit + 1)
+            columns, types = _describe(conn, cur.description)
+            status = cur.statusmessage or ""
+        truncated = len(rows) > limit
+        return ResultPage(columns, types, rows[:limit], truncated=truncated, status=status)
+
+    def _recover(self, conn: psycopg.Connection[Any]) -> None:
+        """Leave the query connection usable after an error (or drop it if it is broken)."""
+        try:
+            if conn.closed:
+                self._query = None
+            elif conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.rollback()
+        except psycopg.Error:
+            self._query = None
+
+    def top_statements(self, limit: int = 50, sort: str = "total") -> list[StatementStat]:
+        cap = self.capabilities.statement_stats
+        if not cap:
+            raise QueryError(cap.reason, title="No statement statistics", hint=cap.reason)
+        version = self.server.version_num if self.server else 150000
+        total, mean, maxt = (
+            ("total_exec_time", "mean_exec_time", "max_exec_time")
+            if version >= 130000
+            else ("total_time", "mean_time", "max_time")
+        )
+        order = {"total": total, "mean": mean, "calls": "calls"}.get(sort)
+        if order is None:
+            raise UsageError(f"unknown sort {sort!r}: use total, mean or calls")
+        schema = self._fetch(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'pg_stat_statements'"
+        )[0]["nspname"]
+        rows = self._fetch(
+            f"""
+            SELECT s.queryid::text AS query_id, s.query, s.calls, s.{total} AS total, s.{mean} AS mean,
+                   s.{maxt} AS max, s.rows, s.shared_blks_hit, s.shared_blks_read,
+                   s.temp_blks_read, s.temp_blks_written
+            FROM "{schema}".pg_stat_statements s
+            WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND s.query NOT ILIKE '%%pg_stat_statements%%'
+            ORDER BY s.{order} DESC NULLS LAST LIMIT %s
+            """,
+            (int(limit),),
+        )
+        return [
+            StatementStat(
+                query=r["query"],
+                calls=r["calls"],
+                total_time_ms=float(r["total"]),
+                mean_time_ms=float(r["mean"]),
+                max_time_ms=float(r["max"]),
+                rows=r["rows"],
+                query_id=r["query_id"],
+                shared_blks_hit=r["shared_blks_hit"],
+                shared_blks_read=r["shared_blks_read"],
+                temp_blks_read=r["temp_blks_read"],
+                temp_blks_written=r["temp_blks_written"],
+            )
+            for r in rows
+        ]
+
+
+def strip_explain(query: str) -> str:
+    """The statement without a leading ``EXPLAIN (…)``, trailing semicolons and whitespace."""
+    text = query.strip().rstrip(";").strip()
+    match = _EXPLAIN_PREFIX.match(text)
+    if match and match.group(0).strip():
+        text = text[match.end() :].strip()
+    return text
+
+
+def _short(statement: str, width: int = 120) -> str:
+    flat = " ".join(statement.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _hypopg_ddl(ddl: str) -> str:
+    """HypoPG takes a plain CREATE INDEX: drop CONCURRENTLY / IF NOT EXISTS and a trailing semicolon."""
+    text = re.sub(r"\bCONCURRENTLY\b", "", ddl, flags=re.I)
+    text = re.sub(r"\bIF\s+NOT\s+EXISTS\b", "", text, flags=re.I)
+    return " ".join(text.split()).rstrip(";")
+
+
+def _plan_text(rows: list[dict[str, Any]]) -> str:
+    """EXPLAIN (FORMAT JSON) returns one row whose single column holds the JSON document."""
+    import json
+
+    if not rows:
+        raise QueryError("EXPLAIN returned no rows")
+    value = next(iter(rows[0].values()))
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _describe(conn: psycopg.Connection[Any], description: Any) -> tuple[list[str], list[str]]:
+    names = [col.name for col in description or []]
+    types = []
+    for col in description or []:
+        info = conn.adapters.types.get(col.type_code)
+        types.append(info.name if info else str(col.type_code))
+    return names, types
+
+
+__all__ = ["PostgresAdapter", "make_conninfo", "map_error", "strip_explain"]
