@@ -247,7 +247,7 @@ def test_analyze_of_a_write_needs_read_write_and_confirmation(
     rw = PostgresAdapter(spec)
     rw.connect()
     try:
-        with pytest.raises(UsageError, match="DELETE FROM shop.orders"):
+        with pytest.raises(UsageError, match=r"DELETE FROM shop\.orders"):
             rw.explain("DELETE FROM shop.orders", analyze=True)
         # order 1 is referenced by "Order Items", so delete the others
         out = rw.explain("DELETE FROM shop.orders WHERE id > 1", analyze=True, allow_writes=True)
