@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clusters import Cluster, make_cluster
 from tests.live import LiveServer, find_mysql, find_postgres
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -56,6 +57,18 @@ def pg_scratch(pg_server: LiveServer) -> Iterator[str]:
     """A fresh database for one test."""
     name = f"dbscope_t_{uuid.uuid4().hex[:10]}"
     yield from pg_server.scratch_database(name)
+
+
+@pytest.fixture(scope="session")
+def pgss_cluster() -> Iterator[Cluster]:
+    """A throwaway cluster of the Debian server binaries with pg_stat_statements preloaded (the shared
+    service cannot be restarted with shared_preload_libraries for the tests)."""
+    cluster = make_cluster({"shared_preload_libraries": "pg_stat_statements"})
+    if cluster is None:
+        unavailable("PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are not installed")
+    assert cluster is not None
+    yield cluster
+    cluster.destroy()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,60 @@
+"""pg_stat_statements through the adapter, on a throwaway cluster that preloads it."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from tests.clusters import Cluster
+from tui.adapters.postgres import PostgresAdapter
+from tui.core.connspec import parse_url
+from tui.core.errors import QueryError
+
+
+@pytest.fixture(scope="module")
+def workload_url(pgss_cluster: Cluster) -> str:
+    with psycopg.connect(pgss_cluster.url(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS top_test")
+        conn.execute("CREATE DATABASE top_test")
+    url = pgss_cluster.url("top_test")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION pg_stat_statements")
+        conn.execute("CREATE TABLE t AS SELECT g AS id, g % 100 AS k FROM generate_series(1, 50000) g")
+        conn.execute("SELECT pg_stat_statements_reset()")
+        for i in range(30):
+            conn.execute("SELECT count(*) FROM t WHERE k = %s", (i,))
+        for _ in range(3):
+            conn.execute("SELECT sum(id) FROM t a, generate_series(1, 20) g")
+    return url
+
+
+def test_top_statements_sorted_by_each_key(workload_url: str) -> None:
+    adapter = PostgresAdapter(parse_url(workload_url))
+    adapter.connect()
+    try:
+        assert adapter.capabilities.statement_stats.available
+        by_calls = adapter.top_statements(limit=5, sort="calls")
+        assert by_calls[0].calls == 30 and "$1" in by_calls[0].query
+        by_total = adapter.top_statements(limit=5, sort="total")
+        assert "generate_series" in by_total[0].query and by_total[0].calls == 3
+        assert by_total[0].total_time_ms >= by_total[-1].total_time_ms
+        stat = by_total[0]
+        assert stat.mean_time_ms == pytest.approx(stat.total_time_ms / stat.calls, rel=1e-6)
+        assert stat.rows == 3 and stat.shared_blks_hit is not None
+        # a normalized statement explains with a generic plan (PostgreSQL 16+) or PREPARE (older)
+        plan = adapter.explain(by_calls[0].query)
+        assert '"Relation Name": "t"' in plan.text
+    finally:
+        adapter.close()
+
+
+def test_missing_extension_says_how_to_enable(pgss_cluster: Cluster) -> None:
+    adapter = PostgresAdapter(parse_url(pgss_cluster.url("postgres")))
+    adapter.connect()
+    try:
+        cap = adapter.capabilities.statement_stats
+        assert not cap.available and "CREATE EXTENSION pg_stat_statements" in cap.reason
+        with pytest.raises(QueryError, match="CREATE EXTENSION pg_stat_statements"):
+            adapter.top_statements()
+    finally:
+        adapter.close()

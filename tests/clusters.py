@@ -1,0 +1,104 @@
+"""A throwaway PostgreSQL cluster built from the Debian server binaries, for tests that need what the
+shared service cannot give them: ``shared_preload_libraries`` (pg_stat_statements) or a server that
+the test stops and restarts mid-session.
+
+initdb refuses to run as root, so as root the cluster runs as the ``postgres`` system user.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _bin_dir() -> Path | None:
+    base = Path("/usr/lib/postgresql")
+    if not base.exists():
+        return None
+    versions = sorted((p for p in base.iterdir() if (p / "bin" / "initdb").exists()), key=lambda p: p.name)
+    return versions[-1] / "bin" if versions else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Cluster:
+    bin_dir: Path
+    root: Path
+    port: int
+    settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root / "sock"
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@/{database}?host={self.socket_dir}&port={self.port}"
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        cmd = list(args)
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        return subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=120)
+
+    def init(self) -> None:
+        self._run(
+            str(self.bin_dir / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"
+        )
+
+    def start(self) -> None:
+        opts = [f"-p {self.port}", f"-k {self.socket_dir}", "-c listen_addresses=''", "-c fsync=off"]
+        opts += [f"-c {key}={value}" for key, value in self.settings.items()]
+        self._run(
+            str(self.bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "log"),
+            "-o",
+            " ".join(opts),
+            "-w",
+            "start",
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        subprocess.run(
+            (["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else [])
+            + [str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
+
+    def destroy(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def make_cluster(settings: dict[str, str] | None = None) -> Cluster | None:
+    """Create and start a cluster; None when the server binaries are not installed."""
+    bin_dir = _bin_dir()
+    if bin_dir is None:
+        return None
+    root = Path(tempfile.mkdtemp(prefix="dbscope-cluster-"))
+    (root / "sock").mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+        shutil.chown(root / "sock", "postgres", "postgres")
+        root.chmod(0o755)
+    cluster = Cluster(bin_dir, root, _free_port(), settings or {})
+    cluster.init()
+    cluster.start()
+    return cluster
