@@ -1,0 +1,1 @@
+"""Reusable Textual widgets: the panes dbscope's screens compose (each module documents its API)."""
