@@ -1,0 +1,110 @@
+"""Pilot tests of the top-statements table and the history view in small host apps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.message import Message
+from textual.widgets import DataTable
+
+from tui.core.session import StatementStat
+from tui.history import QueryHistory
+from tui.widgets.history_view import HistoryView
+from tui.widgets.top_statements import TopStatements
+
+STATS = [
+    StatementStat(
+        "SELECT * FROM t WHERE k = $1",
+        calls=300,
+        total_time_ms=90.0,
+        mean_time_ms=0.3,
+        rows=300,
+        max_time_ms=2.0,
+        shared_blks_hit=900,
+        shared_blks_read=100,
+    ),
+    StatementStat(
+        "SELECT sum(id) FROM t, generate_series($1, $2)",
+        calls=3,
+        total_time_ms=1500.0,
+        mean_time_ms=500.0,
+        rows=3,
+        max_time_ms=700.0,
+        temp_blks_written=42,
+    ),
+    StatementStat("UPDATE t SET k = $1", calls=10, total_time_ms=20.0, mean_time_ms=2.0, rows=10),
+]
+
+
+class Host(App[None]):
+    def __init__(self, widget: TopStatements | HistoryView) -> None:
+        super().__init__()
+        self.widget = widget
+        self.seen: list[Message] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.widget
+
+    def on_top_statements_open(self, message: TopStatements.Open) -> None:
+        self.seen.append(message)
+
+    def on_top_statements_explain(self, message: TopStatements.Explain) -> None:
+        self.seen.append(message)
+
+    def on_history_view_open(self, message: HistoryView.Open) -> None:
+        self.seen.append(message)
+
+    def on_history_view_rerun(self, message: HistoryView.Rerun) -> None:
+        self.seen.append(message)
+
+
+async def test_top_statements_sorts_and_explains_in_one_key() -> None:
+    widget = TopStatements()
+    app = Host(widget)
+    async with app.run_test(size=(160, 30)) as pilot:
+        widget.show_statements(list(STATS), "postgresql")
+        table = widget.query_one(DataTable)
+        table.focus()
+        await pilot.pause()
+        assert widget.selected is not None and widget.selected.calls == 3  # worst total first
+        assert table.get_row_at(0)[1] == "1,500.0 ms"
+        await pilot.press("s")  # → mean
+        await pilot.press("s")  # → calls
+        assert widget.sort_key == "calls"
+        assert widget.selected.calls == 300
+        assert table.get_row_at(0)[5] == "90.0 %"  # hit ratio 900 / 1,000
+        await pilot.press("e")
+        await pilot.press("enter")
+        await pilot.pause()
+        kinds = [type(m) for m in app.seen]
+        assert kinds == [TopStatements.Explain, TopStatements.Open]
+        assert all(m.stat.calls == 300 for m in app.seen)  # type: ignore[attr-defined]
+
+
+async def test_top_statements_unavailable_says_how_to_enable() -> None:
+    widget = TopStatements()
+    async with Host(widget).run_test() as pilot:
+        widget.show_unavailable("pg_stat_statements is not enabled: CREATE EXTENSION pg_stat_statements")
+        await pilot.pause()
+        assert "CREATE EXTENSION" in str(widget.query_one("#top-summary").render())
+
+
+async def test_history_search_and_rerun(tmp_path: Path) -> None:
+    history = QueryHistory(tmp_path / "h.jsonl")
+    history.record("SELECT * FROM orders", duration_ms=12.5, rows=1000)
+    history.record("SELECT count(*) FROM customers", duration_ms=3.0, rows=1)
+    widget = HistoryView(history)
+    app = Host(widget)
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = widget.query_one(DataTable)
+        assert table.row_count == 2
+        await pilot.press(*"orders")  # the search box has focus first
+        await pilot.pause()
+        assert table.row_count == 1
+        await pilot.press("enter")  # to the table
+        await pilot.press("ctrl+r")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [type(m) for m in app.seen] == [HistoryView.Rerun, HistoryView.Open]
+        assert app.seen[0].entry.query == "SELECT * FROM orders"  # type: ignore[attr-defined]

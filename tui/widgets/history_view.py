@@ -1,0 +1,105 @@
+"""HistoryView: the query history of the current connection, searchable as you type, re-runnable.
+
+Public API (for the screen that hosts it):
+
+- ``HistoryView(history: QueryHistory, id=None, classes=None)``; ``reload()`` re-reads the file.
+- Messages: ``HistoryView.Open(entry)`` (enter: put the statement into the editor),
+  ``HistoryView.Rerun(entry)`` (``ctrl+r``: run it again).
+- Bindings (ids for ``App.set_keymap``): ``history.open`` enter, ``history.rerun`` ctrl+r,
+  ``history.search`` / (focus the search box).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input
+
+from tui.core.fmt import ms, num
+from tui.history import HistoryEntry, QueryHistory
+
+
+class HistoryView(Vertical):
+    DEFAULT_CSS = """
+    HistoryView { height: 1fr; }
+    HistoryView > Input { height: 3; }
+    HistoryView > DataTable { height: 1fr; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open in editor", id="history.open"),
+        Binding("ctrl+r", "rerun", "Run again", id="history.rerun"),
+        Binding("slash", "focus_search", "Search", id="history.search"),
+    ]
+
+    class Open(Message):
+        def __init__(self, entry: HistoryEntry) -> None:
+            super().__init__()
+            self.entry = entry
+
+    class Rerun(Message):
+        def __init__(self, entry: HistoryEntry) -> None:
+            super().__init__()
+            self.entry = entry
+
+    def __init__(self, history: QueryHistory, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.history = history
+        self._shown: list[HistoryEntry] = []
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="search the history (every word must match)", id="history-search")
+        table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
+        yield table
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label in ("When (UTC)", "Kind", "Duration", "Rows", "Status", "Statement"):
+            table.add_column(label, key=label)
+        self.reload()
+
+    def reload(self, text: str = "") -> None:
+        self._shown = self.history.search(text, limit=500) if text.strip() else self.history.entries(500)
+        table = self.query_one(DataTable)
+        table.clear()
+        for e in self._shown:
+            table.add_row(
+                e.timestamp[:19].replace("T", " "),
+                e.kind,
+                ms(e.duration_ms),
+                num(e.rows) if e.rows is not None else "–",
+                e.status,
+                " ".join(e.query.split())[:120],
+            )
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.reload(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one(DataTable).focus()
+
+    @property
+    def selected(self) -> HistoryEntry | None:
+        row = self.query_one(DataTable).cursor_row
+        return self._shown[row] if 0 <= row < len(self._shown) else None
+
+    def action_open(self) -> None:
+        if self.selected is not None:
+            self.post_message(self.Open(self.selected))
+
+    def action_rerun(self) -> None:
+        if self.selected is not None:
+            self.post_message(self.Rerun(self.selected))
+
+    def action_focus_search(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
