@@ -36,6 +36,7 @@ class Cluster:
     root: Path
     port: int
     settings: dict[str, str] = field(default_factory=dict)
+    tcp: bool = False  # listen on 127.0.0.1 with scram-sha-256 password auth for TCP logins
 
     @property
     def data(self) -> Path:
@@ -54,13 +55,16 @@ class Cluster:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         return subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=120)
 
+    def tcp_url(self, user: str, password: str, database: str = "postgres") -> str:
+        return f"postgresql://{user}:{password}@127.0.0.1:{self.port}/{database}"
+
     def init(self) -> None:
-        self._run(
-            str(self.bin_dir / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8"
-        )
+        auth = ["--auth-local=trust", "--auth-host=scram-sha-256"] if self.tcp else ["--auth=trust"]
+        self._run(str(self.bin_dir / "initdb"), "-D", str(self.data), "-U", "postgres", *auth, "-E", "UTF8")
 
     def start(self) -> None:
-        opts = [f"-p {self.port}", f"-k {self.socket_dir}", "-c listen_addresses=''", "-c fsync=off"]
+        listen = "127.0.0.1" if self.tcp else "''"
+        opts = [f"-p {self.port}", f"-k {self.socket_dir}", f"-c listen_addresses={listen}", "-c fsync=off"]
         opts += [f"-c {key}={value}" for key, value in self.settings.items()]
         self._run(
             str(self.bin_dir / "pg_ctl"),
@@ -87,7 +91,7 @@ class Cluster:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def make_cluster(settings: dict[str, str] | None = None) -> Cluster | None:
+def make_cluster(settings: dict[str, str] | None = None, *, tcp: bool = False) -> Cluster | None:
     """Create and start a cluster; None when the server binaries are not installed."""
     bin_dir = _bin_dir()
     if bin_dir is None:
@@ -98,7 +102,7 @@ def make_cluster(settings: dict[str, str] | None = None) -> Cluster | None:
         shutil.chown(root, "postgres", "postgres")
         shutil.chown(root / "sock", "postgres", "postgres")
         root.chmod(0o755)
-    cluster = Cluster(bin_dir, root, _free_port(), settings or {})
+    cluster = Cluster(bin_dir, root, _free_port(), settings or {}, tcp)
     cluster.init()
     cluster.start()
     return cluster

@@ -38,7 +38,7 @@ class ConnectionSpec:
     """A parsed connection URL. ``password`` is kept apart and never rendered by ``masked``."""
 
     engine: str  # "postgresql" | "mysql" | "mongodb"
-    url: str
+    url: str = field(repr=False)  # may hold a password: never printed; use ``masked``
     scheme: str
     host: str | None = None
     port: int | None = None
