@@ -1,0 +1,197 @@
+"""The Textual application: themes, keymap, global keys, the command palette, the session (adapter)
+and the terminal watchdog. Panes live on ``tui.screens.main.MainScreen``.
+
+Construct it directly in tests: ``DbscopeApp(spec=parse_url(url))`` or ``DbscopeApp(adapter=...)``.
+Nothing on this module's import path imports a database driver, SQLAlchemy or sqlglot: the adapter
+module is imported in the connect worker's thread, after the first frame is painted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from tui.commands import DbscopeCommands, ObjectProvider
+from tui.config import Settings
+from tui.core.errors import ConnectError, DbscopeError
+from tui.messages import StartupProgress
+from tui.screens.main import MainScreen
+from tui.themes import ThemeSet, load_themes, resolve_theme_name
+
+if TYPE_CHECKING:
+    from tui.adapters.base import Adapter
+    from tui.core.connspec import ConnectionSpec
+    from tui.core.session import ServerInfo
+
+Prepare = Callable[[Callable[[str], None]], "ConnectionSpec"]
+TTY_POLL_SECONDS = 5.0
+
+
+class DbscopeApp(App[int]):
+    """dbscope's TUI. ``spec`` or ``adapter`` says what to connect to; ``prepare`` (the demo) produces
+    the spec in the connect worker while reporting progress."""
+
+    CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
+    TITLE = "dbscope"
+    COMMANDS = App.COMMANDS | {ObjectProvider, DbscopeCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        Binding("question_mark,f1", "help", "Help", key_display="?", id="help"),
+        Binding("ctrl+g", "cancel_work", "Cancel", show=False, id="cancel"),
+        Binding("ctrl+r", "reconnect", "Reconnect", show=False, id="reconnect"),
+        Binding("ctrl+t", "change_theme", "Theme", show=False, id="theme"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        spec: ConnectionSpec | None = None,
+        adapter: Adapter | None = None,
+        settings: Settings | None = None,
+        theme: str | None = None,
+        prepare: Prepare | None = None,
+        watch_terminal: bool = True,
+        theme_set: ThemeSet | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.adapter = adapter
+        self.spec = spec if spec is not None else (adapter.spec if adapter is not None else None)
+        self.prepare = prepare
+        self.watch_terminal = watch_terminal
+        self.session_started = False
+        self.startup_error: BaseException | None = None
+        self.themes = theme_set if theme_set is not None else load_themes()
+        for spec_ in self.themes.themes.values():
+            self.register_theme(spec_.to_textual())
+        self.theme = resolve_theme_name(theme or self.settings.theme, self.themes)
+        if self.settings.keys:
+            self.set_keymap(self.settings.keys)
+        self._had_tty = False
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen())
+        if self.prepare is not None:
+            from tui.screens.startup import StartupScreen
+
+            self.push_screen(StartupScreen("Starting the demo database"))
+        for error in self.themes.errors:
+            self.notify(error.one_line(), title="Theme file skipped", severity="warning", timeout=10)
+        if self.watch_terminal and not self.is_headless:
+            self._had_tty = sys.stdin.isatty()
+            if self._had_tty:
+                self.set_interval(TTY_POLL_SECONDS, self._check_terminal)
+
+    @property
+    def main_screen(self) -> MainScreen:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        raise LookupError("main screen not mounted")
+
+    def _check_terminal(self) -> None:
+        # After an SSH drop the TTY disappears and a TUI can spin; leave instead (Dolphie's approach).
+        try:
+            alive = sys.stdin.isatty() and os.isatty(sys.stdin.fileno())
+        except (ValueError, OSError):
+            alive = False
+        if not alive:
+            self.exit(return_code=1, message="dbscope: the terminal went away; exiting")
+
+    def on_main_screen_ready(self) -> None:
+        """Called by the main screen once its panes are mounted: check the keymap, then connect."""
+        self._warn_unknown_keys()
+        self.main_screen.start_connect()
+
+    def _warn_unknown_keys(self) -> None:
+        if not self.settings.keys:
+            return
+        known = self.binding_ids()
+        unknown = sorted(set(self.settings.keys) - known)
+        if unknown:
+            self.notify(
+                f"Unknown binding id(s) in [keys]: {', '.join(unknown)}. Known: {', '.join(sorted(known))}",
+                title="Config",
+                severity="warning",
+                timeout=10,
+            )
+
+    def binding_ids(self) -> set[str]:
+        """Every binding id of the app, its screens and the widgets mounted now (for config checks)."""
+        ids: set[str] = set()
+        nodes = [self, *self.screen_stack]
+        for screen in self.screen_stack:
+            nodes.extend(screen.query("*"))
+        for node in nodes:
+            for bindings in node._bindings.key_to_bindings.values():
+                ids.update(b.id for b in bindings if b.id)
+        for cls in (MainScreen,):
+            ids.update(b.id for b in cls.BINDINGS if isinstance(b, Binding) and b.id)
+        return ids
+
+    def keymap_value(self, binding_id: str) -> str | None:
+        return self.settings.keys.get(binding_id)
+
+    # -- session (called from the connect worker's thread) ---------------------------------------
+    def open_session(self, reason: str) -> ServerInfo:
+        """Connect, reconnect or prepare-then-connect. Blocking: call only from a thread worker."""
+        if reason == "reconnect" and self.adapter is not None:
+            return self.adapter.reconnect()
+        if self.spec is None and self.prepare is not None:
+            self.spec = self.prepare(self.report_progress)
+            self.report_progress(f"connecting to {self.spec.display}")
+        if self.adapter is None:
+            if self.spec is None:
+                raise ConnectError("nothing to connect to", hint="give a URL, a profile name or --demo")
+            from tui.adapters import open_adapter
+
+            self.adapter = open_adapter(self.spec)
+        return self.adapter.connect()
+
+    def report_progress(self, text: str) -> None:
+        """Thread-safe: a start-up step for the start-up screen."""
+        self.post_message(StartupProgress(text))
+
+    def on_startup_progress(self, message: StartupProgress) -> None:
+        from tui.screens.startup import StartupScreen
+
+        if isinstance(self.screen, StartupScreen):
+            self.screen.add_line(message.text)
+
+    def on_session_ready(self, reason: str) -> None:
+        from tui.screens.startup import StartupScreen
+
+        self.session_started = True
+        if isinstance(self.screen, StartupScreen):
+            self.screen.dismiss(None)
+
+    def fail_startup(self, error: BaseException) -> None:
+        """The first connection failed: leave the UI so the CLI prints the one-line error."""
+        self.startup_error = error
+        code = error.exit_code if isinstance(error, DbscopeError) else 3
+        self.exit(return_code=code)
+
+    # -- actions ----------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen, collect_help
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(HelpScreen(collect_help(self.screen)))
+
+    def action_cancel_work(self) -> None:
+        self.main_screen.cancel_work()
+
+    def action_reconnect(self) -> None:
+        if self.adapter is None:
+            self.notify("Nothing to reconnect yet.", severity="warning")
+            return
+        self.main_screen.start_connect("reconnect")

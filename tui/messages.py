@@ -1,0 +1,79 @@
+"""App-level messages posted by thread workers (the only channel out of a worker) and handled by the
+main screen, which updates the widgets. Pane widgets keep their own messages as nested classes."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from tui.core.catalog import CatalogNode, ObjectDetail
+from tui.core.session import ServerInfo
+
+
+class StartupProgress(Message):
+    """A step of starting up (demo server, connecting) to show on the loading screen."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StartupProgress)
+
+
+class Connected(Message):
+    """The adapter connected (or reconnected, or switched database)."""
+
+    def __init__(self, server: ServerInfo, *, reason: str = "connect") -> None:
+        super().__init__()
+        self.server = server
+        self.reason = reason  # "connect" | "reconnect" | "switch"
+
+
+class DetailLoaded(Message):
+    """The detail of an opened object arrived."""
+
+    def __init__(self, detail: ObjectDetail) -> None:
+        super().__init__()
+        self.detail = detail
+
+
+class DatabasesListed(Message):
+    """The databases the user may switch to."""
+
+    def __init__(self, names: list[str], current: str) -> None:
+        super().__init__()
+        self.names = names
+        self.current = current
+
+
+class WorkFailed(Message):
+    """A worker failed with ``error`` while doing ``action`` (a short phrase: "opening shop.orders")."""
+
+    def __init__(self, error: BaseException, action: str) -> None:
+        super().__init__()
+        self.error = error
+        self.action = action
+
+
+class OpenObject(Message):
+    """Open ``node`` in the detail pane (from the tree, the filter or the palette)."""
+
+    def __init__(self, node: CatalogNode) -> None:
+        super().__init__()
+        self.node = node
+
+
+class CancelFinished(Message):
+    """The server-side cancel request returned (``sent`` says whether one was sent)."""
+
+    def __init__(self, sent: bool) -> None:
+        super().__init__()
+        self.sent = sent
+
+
+class ObjectShown(Message):
+    """The detail pane now shows ``detail`` (the advisor panel follows the opened object)."""
+
+    def __init__(self, detail: ObjectDetail) -> None:
+        super().__init__()
+        self.detail = detail

@@ -1,0 +1,46 @@
+"""A yes/no confirmation modal that names exactly what will happen (writes, EXPLAIN ANALYZE…)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """Returns True only when the user presses the confirm button or `y`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm-yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm-no"),
+    ]
+
+    def __init__(self, title: str, message: str, *, confirm_label: str = "Run it", detail: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+        self.detail = detail
+        self.confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-body", classes="modal-body") as body:
+            body.border_title = self.title_text
+            yield Static(self.message, id="confirm-message")
+            if self.detail:
+                yield Static(self.detail, id="confirm-detail", markup=False)
+            with Horizontal(classes="modal-buttons"):
+                yield Button(f"{self.confirm_label} (y)", variant="warning", id="confirm-yes")
+                yield Button("Cancel (n)", variant="primary", id="confirm-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)

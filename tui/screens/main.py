@@ -1,0 +1,448 @@
+"""The main screen: schema tree (left), object detail / query / plan / results tabs (centre), advisor
+(right), status bar and footer. It owns the thread workers that call the adapter; each posts a
+message from ``tui.messages`` and the handlers here update the widgets."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
+
+from tui.clipboard import copy_text, save_and_notify
+from tui.core.catalog import CatalogNode
+from tui.core.errors import DbscopeError, Disconnected
+from tui.messages import (
+    CancelFinished,
+    Connected,
+    DatabasesListed,
+    DetailLoaded,
+    ObjectShown,
+    OpenObject,
+    WorkFailed,
+)
+from tui.screens.error import error_parts
+from tui.widgets.detail_pane import DetailPane
+from tui.widgets.results_grid import ResultsGrid
+from tui.widgets.schema_tree import OPENABLE_KINDS, SchemaPane, SchemaTree
+from tui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from tui.app import DbscopeApp
+
+# Worker groups the cancel key stops (the tree's loader loop and the cancel request itself excluded).
+CANCELLABLE_GROUPS = frozenset({"catalog", "detail", "query", "explain", "advisor", "databases", "schema"})
+_UNTRACKED_GROUPS = frozenset({"tree-loader", "cancel", "default"})
+CENTRE_TABS = ("object", "query", "plan", "results")
+
+
+class Placeholder(Static):
+    """Stands in for a pane whose widget is not integrated yet (named, so nobody mistakes it)."""
+
+
+class MainScreen(Screen[None]):
+    """Panes and the workers that feed them."""
+
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "next_pane", "Next pane", show=False, id="next_pane"),
+        Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="previous_pane"),
+        Binding("slash", "filter", "Filter", key_display="/", id="filter"),
+        Binding("e", "explain", "Explain", id="explain"),
+        Binding("E", "explain_analyze", "Analyze", show=False, id="explain_analyze"),
+        Binding("a", "toggle_advisor", "Advisor", id="advisor"),
+        Binding("r", "refresh", "Refresh", show=False, id="refresh"),
+        Binding("d", "switch_database", "Database", show=False, id="database"),
+        Binding("1", "centre_tab('object')", "Object tab", show=False, id="tab_object"),
+        Binding("2", "centre_tab('query')", "Query tab", show=False, id="tab_query"),
+        Binding("3", "centre_tab('plan')", "Plan tab", show=False, id="tab_plan"),
+        Binding("4", "centre_tab('results')", "Results tab", show=False, id="tab_results"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="main")
+        self.opened: CatalogNode | None = None
+        self.advisor_open: bool | None = None  # None: follow the terminal width
+
+    @property
+    def dbscope(self) -> DbscopeApp:
+        return self.app  # type: ignore[return-value]
+
+    # -- layout -----------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield SchemaPane(self._catalog_source, id="schema-pane")
+            with TabbedContent(id="centre", classes="pane") as centre:
+                centre.border_title = "Detail"
+                with TabPane("Object", id="object"):
+                    yield DetailPane(id="detail")
+                with TabPane("Query", id="query"):
+                    yield Placeholder("Query editor", id="query-placeholder", classes="placeholder")
+                with TabPane("Plan", id="plan"):
+                    yield Placeholder(
+                        "EXPLAIN plan tree + node detail", id="plan-placeholder", classes="placeholder"
+                    )
+                with TabPane("Results", id="results"):
+                    yield ResultsGrid(id="results-grid")
+            with Vertical(id="advisor", classes="pane") as advisor:
+                advisor.border_title = "Advisor"
+                yield Placeholder("Advisor findings", id="advisor-placeholder", classes="placeholder")
+        yield StatusBar(id="status")
+        yield Footer(id="footer")
+
+    def on_mount(self) -> None:
+        self.status.cancel_key = self._key_for("cancel", "ctrl+g")
+        self.status.reconnect_key = self._key_for("reconnect", "ctrl+r")
+        self.status.where = self.dbscope.spec.display if self.dbscope.spec is not None else ""
+        self.status.read_write = bool(self.dbscope.spec and self.dbscope.spec.read_write)
+        self.set_interval(0.25, self._poll_work)
+        self.query_one(SchemaTree).focus()
+        self._apply_advisor()
+        self.dbscope.on_main_screen_ready()
+
+    def _key_for(self, binding_id: str, default: str) -> str:
+        return self.dbscope.keymap_value(binding_id) or default
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    @property
+    def schema_pane(self) -> SchemaPane:
+        return self.query_one(SchemaPane)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    @property
+    def centre(self) -> TabbedContent:
+        return self.query_one("#centre", TabbedContent)
+
+    def _advisor_visible(self) -> bool:
+        if self.advisor_open is None:
+            return self.has_class("-wide")
+        return self.advisor_open
+
+    def _apply_advisor(self) -> None:
+        self.query_one("#advisor").set_class(not self._advisor_visible(), "-hidden")
+        self.set_class(self.has_class("-narrow") and self._advisor_visible(), "-advisor-overlay")
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._apply_advisor)
+
+    # -- catalog source (runs in the tree's thread worker) ------------------------------------------
+    def _catalog_source(self, node: CatalogNode | None) -> list[CatalogNode]:
+        adapter = self.dbscope.adapter
+        if adapter is None or adapter.server is None:
+            raise Disconnected("not connected", hint="wait for the connection, or press ctrl+r")
+        return adapter.roots() if node is None else adapter.children(node)
+
+    # -- connection -------------------------------------------------------------------------------
+    def start_connect(self, reason: str = "connect") -> None:
+        self.status.connected = False
+        self.status.state = "connecting…" if reason == "connect" else "reconnecting…"
+        self._connect(reason)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="connect", description="connecting")
+    def _connect(self, reason: str) -> None:
+        app = self.dbscope
+        try:
+            server = app.open_session(reason)
+        except DbscopeError as exc:
+            self.post_message(WorkFailed(exc, "connecting" if reason == "connect" else "reconnecting"))
+            return
+        except Exception as exc:  # a driver bug must not kill the UI thread silently
+            self.post_message(WorkFailed(exc, "connecting"))
+            return
+        self.post_message(Connected(server, reason=reason))
+
+    def on_connected(self, message: Connected) -> None:
+        server = message.server
+        app = self.dbscope
+        status = self.status
+        status.engine = server.engine
+        status.version = server.version
+        if app.spec is not None:
+            status.where = _where(server.user, app.spec.display, server.database)
+            status.read_write = app.spec.read_write and not server.read_only
+        status.connected = True
+        status.state = "ready"
+        app.on_session_ready(message.reason)
+        if message.reason != "reconnect" or not self.schema_pane.tree.index.entries:
+            if message.reason == "switch":
+                self.opened = None
+                self.detail.query_one("#detail-header", Static).update(
+                    f"Switched to database {server.database}. Open a table with enter."
+                )
+            self.schema_pane.tree.load_roots(self._catalog_source)
+        if message.reason != "connect":
+            self.notify(f"{server.engine} {server.version} · database {server.database}", title="Connected")
+
+    # -- errors -----------------------------------------------------------------------------------
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self._show_error(message.error, message.action)
+
+    def on_schema_tree_load_failed(self, message: SchemaTree.LoadFailed) -> None:
+        what = message.node.qualified_name if message.node is not None else "the catalog"
+        self._show_error(message.error, f"loading {what}")
+
+    def _show_error(self, error: BaseException, action: str) -> None:
+        app = self.dbscope
+        if action == "connecting" and not app.session_started:
+            app.fail_startup(error)
+            return
+        if isinstance(error, Disconnected) or (action.startswith("reconnect")):
+            self.status.connected = False
+            self.status.state = "disconnected"
+        title, message, hint = error_parts(error)
+        text = f"While {action}: {message}"
+        if hint:
+            text += f"\nHint: {hint}"
+        if isinstance(error, Disconnected):
+            text += f"\nPress {self.status.reconnect_key} to reconnect."
+        self.notify(text, title=title, severity="error", timeout=10)
+
+    # -- work shown in the status bar ----------------------------------------------------------
+    def _poll_work(self) -> None:
+        running = [
+            worker
+            for worker in self.app.workers
+            if worker.is_running and worker.group not in _UNTRACKED_GROUPS and worker.group != "connect"
+        ]
+        text = ""
+        if running:
+            text = running[-1].description or running[-1].name or running[-1].group
+            if len(running) > 1:
+                text += f" (+{len(running) - 1} more)"
+        if text != self.status.work:
+            self.status.work = text
+
+    def on_schema_tree_progress(self, message: SchemaTree.Progress) -> None:
+        if message.done < message.total:
+            self.status.work = f"adding {message.name}: {message.done:,} of {message.total:,}"
+        else:
+            self.status.work = ""
+
+    # -- opening objects --------------------------------------------------------------------------
+    def on_schema_tree_open_requested(self, message: SchemaTree.OpenRequested) -> None:
+        self.open_object(message.node)
+
+    def on_open_object(self, message: OpenObject) -> None:
+        self.open_object(message.node)
+
+    def open_object(self, node: CatalogNode) -> None:
+        self.opened = node
+        self.centre.active = "object"
+        header = self.detail.query_one("#detail-header", Static)
+        header.update(f"loading {node.qualified_name}…")
+        self._load_detail(node)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="detail", description="loading detail")
+    def _load_detail(self, node: CatalogNode) -> None:
+        adapter = self.dbscope.adapter
+        try:
+            if adapter is None:
+                raise Disconnected("not connected")
+            detail = adapter.detail(node)
+        except Exception as exc:
+            self.post_message(WorkFailed(exc, f"opening {node.qualified_name}"))
+            return
+        self.post_message(DetailLoaded(detail))
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        if self.opened is not None and message.detail.node.qualified_name != self.opened.qualified_name:
+            return  # a newer open superseded this one
+        self.detail.show_detail(message.detail)
+        self.app.post_message(ObjectShown(message.detail))
+
+    def on_detail_pane_copy_requested(self, message: DetailPane.CopyRequested) -> None:
+        if message.save:
+            name = self.opened.qualified_name if self.opened else "ddl"
+            save_and_notify(self.app, message.text, name, message.what)
+        else:
+            copy_text(self.app, message.text, message.what)
+
+    # -- panes and keys ---------------------------------------------------------------------------
+    def _panes(self) -> list[Widget]:
+        panes: list[Widget] = [self.schema_pane, self.centre]
+        if self._advisor_visible():
+            panes.append(self.query_one("#advisor"))
+        return panes
+
+    def _pane_of(self, widget: Widget | None) -> int:
+        panes = self._panes()
+        node = widget
+        while node is not None:
+            if node in panes:
+                return panes.index(node)
+            node = node.parent  # type: ignore[assignment]
+        return -1
+
+    def focus_pane(self, pane: Widget) -> None:
+        if pane is self.schema_pane:
+            if self.schema_pane.filtering:
+                self.schema_pane.query_one("#tree-filter").focus()
+            else:
+                self.schema_pane.tree.focus()
+            return
+        chain = [w for w in self.focus_chain if not isinstance(w, Tabs) and pane in w.ancestors]
+        if chain:
+            chain[0].focus()
+        else:
+            tabs = [w for w in self.focus_chain if pane in w.ancestors]
+            if tabs:
+                tabs[0].focus()
+
+    def _cycle(self, delta: int) -> None:
+        panes = self._panes()
+        current = self._pane_of(self.focused)
+        target = panes[(current + delta) % len(panes)] if current >= 0 else panes[0]
+        self.focus_pane(target)
+
+    def action_next_pane(self) -> None:
+        self._cycle(1)
+
+    def action_previous_pane(self) -> None:
+        self._cycle(-1)
+
+    def action_filter(self) -> None:
+        self.schema_pane.open_filter()
+
+    def action_toggle_advisor(self) -> None:
+        self.advisor_open = not self._advisor_visible()
+        self._apply_advisor()
+        if self.advisor_open:
+            self.focus_pane(self.query_one("#advisor"))
+        elif self._pane_of(self.focused) < 0:
+            self.schema_pane.tree.focus()
+
+    def action_centre_tab(self, tab: str) -> None:
+        self.centre.active = tab
+        self.focus_pane(self.centre)
+
+    def action_refresh(self) -> None:
+        pane = self._pane_of(self.focused)
+        if pane == 1 and self.centre.active == "object" and self.opened is not None:
+            self.open_object(self.opened)
+            return
+        if pane == 0 or self.opened is None:
+            self.schema_pane.tree.reload()
+            return
+        self.open_object(self.opened)
+
+    def action_explain(self) -> None:
+        self._explain(analyze=False)
+
+    def action_explain_analyze(self) -> None:
+        self._explain(analyze=True)
+
+    def _explain(self, *, analyze: bool) -> None:
+        self.notify(
+            "The query editor and plan view are not integrated yet.", title="EXPLAIN", severity="warning"
+        )
+
+    def action_copy_finding(self) -> None:
+        self.notify("The advisor panel is not integrated yet.", title="Advisor", severity="warning")
+
+    def action_export_report(self) -> None:
+        self.notify("The advisor report is not integrated yet.", title="Report", severity="warning")
+
+    def action_switch_database(self) -> None:
+        if self.dbscope.adapter is None or not self.status.connected:
+            self.notify("Not connected.", severity="warning")
+            return
+        self._list_databases()
+
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, group="databases", description="listing databases"
+    )
+    def _list_databases(self) -> None:
+        adapter = self.dbscope.adapter
+        try:
+            assert adapter is not None
+            names = adapter.databases()
+            current = adapter.server.database if adapter.server else ""
+        except Exception as exc:
+            self.post_message(WorkFailed(exc, "listing databases"))
+            return
+        self.post_message(DatabasesListed(names, current))
+
+    def on_databases_listed(self, message: DatabasesListed) -> None:
+        from tui.screens.picker import PickerModal
+
+        if not message.names:
+            self.notify("This server offers no other database to switch to.", title="Databases")
+            return
+
+        def chosen(name: str | None) -> None:
+            if name and name != message.current:
+                self.switch_database(name)
+
+        self.app.push_screen(PickerModal("Switch database", message.names, message.current), chosen)
+
+    def switch_database(self, name: str) -> None:
+        self.status.connected = False
+        self.status.state = f"switching to {name}…"
+        self._switch(name)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="connect", description="switching database")
+    def _switch(self, name: str) -> None:
+        adapter = self.dbscope.adapter
+        try:
+            assert adapter is not None
+            server = adapter.switch_database(name)
+        except Exception as exc:
+            self.post_message(WorkFailed(exc, f"switching to database {name}"))
+            if adapter is not None and adapter.server is not None:
+                # The adapter fell back to the previous database; show it as connected again.
+                self.post_message(Connected(adapter.server, reason="reconnect"))
+            return
+        self.post_message(Connected(server, reason="switch"))
+
+    # -- cancel -----------------------------------------------------------------------------------
+    def cancel_work(self) -> int:
+        """Cancel running adapter work: the workers, and the statement on the server."""
+        cancelled = 0
+        for worker in list(self.app.workers):
+            if worker.is_running and worker.group in CANCELLABLE_GROUPS:
+                worker.cancel()
+                cancelled += 1
+        if self.dbscope.adapter is not None:
+            self._cancel_on_server()
+        if not cancelled:
+            self.notify("Nothing is running.", timeout=3)
+        return cancelled
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="cancel", description="cancelling")
+    def _cancel_on_server(self) -> None:
+        adapter = self.dbscope.adapter
+        try:
+            sent = bool(adapter and adapter.cancel())
+        except Exception:
+            sent = False
+        self.post_message(CancelFinished(sent))
+
+    def on_cancel_finished(self, message: CancelFinished) -> None:
+        if message.sent:
+            self.notify("Asked the server to cancel the running statement.", title="Cancel", timeout=4)
+
+    @on(TabbedContent.TabActivated, "#centre")
+    def _centre_tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        titles = {"object": "Detail", "query": "Query", "plan": "Plan", "results": "Results"}
+        self.centre.border_title = titles.get(event.pane.id or "", "Detail")
+
+
+def _where(user: str, display: str, database: str) -> str:
+    """``user@host/db`` from what the server reports, never with a password."""
+    host = display.split("@", 1)[-1].split("/", 1)[0] if display else ""
+    who = f"{user}@" if user else ""
+    return f"{who}{host}/{database}" if database else f"{who}{host}"
+
+
+__all__ = ["CENTRE_TABS", "OPENABLE_KINDS", "MainScreen"]

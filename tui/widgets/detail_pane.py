@@ -1,0 +1,291 @@
+"""The object detail pane (centre): one opened object's columns, indexes, constraints, foreign keys in
+both directions, triggers, partitions, statistics and DDL, one tab each.
+
+It only renders an ``ObjectDetail`` it is given; loading happens in the screen's thread worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Static, TabbedContent, TabPane, TextArea
+
+from tui.core import fmt
+from tui.core.catalog import ObjectDetail, Stat
+
+TABS = ("columns", "indexes", "constraints", "fks", "triggers", "partitions", "stats", "ddl")
+_TITLES = {
+    "columns": "Columns",
+    "indexes": "Indexes",
+    "constraints": "Constraints",
+    "fks": "FKs",
+    "triggers": "Triggers",
+    "partitions": "Partitions",
+    "stats": "Stats",
+    "ddl": "DDL",
+}
+
+
+class KeyTable(DataTable[Any]):
+    """A read-only table with vi-style `j`/`k` as well as the arrows."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="table-down"),
+        Binding("k", "cursor_up", "Up", show=False, id="table-up"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, zebra_stripes=True, cursor_type="row")
+
+
+def format_stat(stat: Stat) -> str:
+    value = stat.value
+    if value is None:
+        return "–"
+    if stat.unit == "bytes":
+        return fmt.size(value)
+    if stat.unit in ("rows", "count"):
+        return fmt.num(value) if isinstance(value, int | float) else str(value)
+    if stat.unit == "ms":
+        return fmt.ms(value)
+    if stat.unit == "%":
+        return fmt.pct(value) if isinstance(value, int | float) else str(value)
+    return str(value)
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else ""
+
+
+class DetailPane(Vertical):
+    """Tabs describing the opened object; `y` copies its DDL, `[`/`]` switch tabs."""
+
+    HELP = (
+        "**Object detail** — the opened table, view or other object.\n\n"
+        "Tabs: Columns, Indexes (size and scans since the statistics were reset), Constraints, FKs "
+        "(outgoing → and incoming ←), Triggers, Partitions, Stats and DDL. `[`/`]` switch tabs, `y` copies "
+        "the DDL via OSC 52, `s` saves it to a file, `r` reloads the object."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "copy_ddl", "Copy DDL", id="copy"),
+        Binding("s", "save_ddl", "Save DDL", show=False, id="save"),
+        Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="next-tab"),
+        Binding("left_square_bracket", "previous_tab", "Previous tab", show=False, id="previous-tab"),
+    ]
+
+    class CopyRequested(Message):
+        """The user asked to copy (or save) ``text`` — the screen routes it to the clipboard module."""
+
+        def __init__(self, text: str, what: str, save: bool = False) -> None:
+            super().__init__()
+            self.text = text
+            self.what = what
+            self.save = save
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.detail: ObjectDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            "Open a table or view: select it in the schema tree and press enter.", id="detail-header"
+        )
+        with TabbedContent(id="detail-tabs"):
+            for tab in TABS:
+                with TabPane(_TITLES[tab], id=f"tab-{tab}"):
+                    if tab == "ddl":
+                        yield TextArea(
+                            "",
+                            language="sql",
+                            read_only=True,
+                            show_line_numbers=False,
+                            soft_wrap=False,
+                            id="ddl",
+                        )
+                    else:
+                        yield KeyTable(id=f"table-{tab}")
+
+    def on_mount(self) -> None:
+        self._set_columns()
+
+    def _set_columns(self) -> None:
+        heads = {
+            "columns": (
+                "#",
+                "name",
+                "type",
+                "null",
+                "default",
+                "identity / generated",
+                "distinct",
+                "comment",
+            ),
+            "indexes": ("name", "columns", "method", "flags", "size", "scans", "definition"),
+            "constraints": ("name", "kind", "columns", "definition"),
+            "fks": ("", "name", "columns", "other table", "other columns", "on delete", "on update"),
+            "triggers": ("name", "timing", "events", "enabled", "definition"),
+            "partitions": ("partition",),
+            "stats": ("statistic", "value"),
+        }
+        for tab, columns in heads.items():
+            table = self.query_one(f"#table-{tab}", KeyTable)
+            table.clear(columns=True)
+            table.add_columns(*columns)
+
+    @property
+    def active_tab(self) -> str:
+        return self.query_one(TabbedContent).active.removeprefix("tab-")
+
+    def show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = f"tab-{tab}"
+
+    def show_detail(self, detail: ObjectDetail) -> None:
+        """Render ``detail`` into every tab (tab counts appear in the titles)."""
+        self.detail = detail
+        node = detail.node
+        header = Text()
+        header.append(node.qualified_name, style="bold")
+        header.append(f"  {node.kind.replace('_', ' ')}", style="dim")
+        facts = []
+        if detail.row_estimate is not None:
+            facts.append(f"≈{fmt.num(detail.row_estimate)} rows")
+        if detail.total_bytes is not None:
+            facts.append(f"{fmt.size(detail.total_bytes)} total")
+        if facts:
+            header.append("  " + " · ".join(facts))
+        for note in detail.notes:
+            header.append(f"\n⚠ {note}", style="italic")
+        self.query_one("#detail-header", Static).update(header)
+        with self.app.batch_update():
+            self._fill(detail)
+        ddl = self.query_one("#ddl", TextArea)
+        ddl.load_text(detail.ddl or "-- no DDL available for this object\n")
+        counts = {
+            "columns": len(detail.columns),
+            "indexes": len(detail.indexes),
+            "constraints": len(detail.constraints),
+            "fks": len(detail.foreign_keys) + len(detail.referenced_by),
+            "triggers": len(detail.triggers),
+            "partitions": len(detail.partitions),
+        }
+        tabbed = self.query_one(TabbedContent)
+        for tab, count in counts.items():
+            tabbed.get_tab(f"tab-{tab}").label = f"{_TITLES[tab]} {count}" if count else _TITLES[tab]
+
+    def _fill(self, detail: ObjectDetail) -> None:
+        self._set_columns()
+        table = self.query_one("#table-columns", KeyTable)
+        for column in detail.columns:
+            generated = f"generated: {column.generated}" if column.generated else (column.identity or "")
+            distinct = "" if column.n_distinct is None else fmt.smart(column.n_distinct)
+            table.add_row(
+                str(column.position or ""),
+                column.name,
+                column.data_type,
+                "" if column.nullable else "not null",
+                column.default or "",
+                generated,
+                distinct,
+                column.comment or "",
+            )
+        table = self.query_one("#table-indexes", KeyTable)
+        for index in detail.indexes:
+            flags = [
+                name
+                for name, on in (
+                    ("primary", index.primary),
+                    ("unique", index.unique and not index.primary),
+                    ("partial", bool(index.predicate)),
+                    ("expression", index.is_expression),
+                    ("INVALID", not index.valid),
+                    ("invisible", not index.visible),
+                )
+                if on
+            ]
+            table.add_row(
+                index.name,
+                ", ".join(index.columns or index.expressions),
+                index.method,
+                " ".join(flags),
+                fmt.size(index.size_bytes),
+                fmt.num(index.scans),
+                index.definition,
+            )
+        table = self.query_one("#table-constraints", KeyTable)
+        for constraint in detail.constraints:
+            table.add_row(
+                constraint.name, constraint.kind, ", ".join(constraint.columns), constraint.definition
+            )
+        table = self.query_one("#table-fks", KeyTable)
+        for fk in detail.foreign_keys:
+            other = f"{fk.referred_schema}.{fk.referred_table}" if fk.referred_schema else fk.referred_table
+            table.add_row(
+                "→",
+                fk.name,
+                ", ".join(fk.columns),
+                other,
+                ", ".join(fk.referred_columns),
+                fk.on_delete,
+                fk.on_update,
+            )
+        for fk in detail.referenced_by:
+            other = f"{fk.schema}.{fk.table}" if fk.schema else fk.table
+            table.add_row(
+                "←",
+                fk.name,
+                ", ".join(fk.referred_columns),
+                other,
+                ", ".join(fk.columns),
+                fk.on_delete,
+                fk.on_update,
+            )
+        table = self.query_one("#table-triggers", KeyTable)
+        for trigger in detail.triggers:
+            table.add_row(
+                trigger.name,
+                trigger.timing,
+                " OR ".join(trigger.events),
+                _yes(trigger.enabled),
+                trigger.definition,
+            )
+        table = self.query_one("#table-partitions", KeyTable)
+        for partition in detail.partitions:
+            table.add_row(partition)
+        table = self.query_one("#table-stats", KeyTable)
+        for stat in detail.stats:
+            table.add_row(stat.label, format_stat(stat))
+
+    # -- actions ----------------------------------------------------------------------------------
+    def action_copy_ddl(self) -> None:
+        if self.detail is not None:
+            self.post_message(
+                self.CopyRequested(self._ddl_text(), f"the DDL of {self.detail.node.qualified_name}")
+            )
+
+    def action_save_ddl(self) -> None:
+        if self.detail is not None:
+            self.post_message(
+                self.CopyRequested(
+                    self._ddl_text(), f"the DDL of {self.detail.node.qualified_name}", save=True
+                )
+            )
+
+    def _ddl_text(self) -> str:
+        area = self.query_one("#ddl", TextArea)
+        # A selection in the DDL tab narrows the copy to what the user selected.
+        return area.selected_text or area.text
+
+    def action_next_tab(self) -> None:
+        self._step(1)
+
+    def action_previous_tab(self) -> None:
+        self._step(-1)
+
+    def _step(self, delta: int) -> None:
+        position = TABS.index(self.active_tab) if self.active_tab in TABS else 0
+        self.show_tab(TABS[(position + delta) % len(TABS)])

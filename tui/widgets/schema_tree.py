@@ -1,0 +1,484 @@
+"""The lazy schema tree (left pane) and the in-memory name index its filter and the palette search.
+
+Expanding a node shows a "loading…" placeholder and queues the node for a single loader worker that
+serves on-demand requests before prefetches. The loader awaits a thread worker that calls the catalog
+source (the adapter's ``roots``/``children`` on its catalog connection) and inserts the children in chunks
+of ``CHUNK`` with ``await asyncio.sleep(0)`` between chunks, so 10,000 tables never freeze the UI.
+Every inserted node goes into ``NameIndex``; filtering searches that index, never the widget tree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static, Tree
+from textual.widgets.option_list import Option
+from textual.widgets.tree import TreeNode
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from tui.core.catalog import RELATION_KINDS, CatalogNode
+
+CHUNK = 500
+# Kinds that `enter` opens in the detail pane (others expand or collapse).
+OPENABLE_KINDS = RELATION_KINDS | {"sequence", "function"}
+PRIORITY_ON_DEMAND = 0
+PRIORITY_PREFETCH = 1
+CatalogSource = Callable[[CatalogNode | None], list[CatalogNode]]
+
+# Kinds shown in the tree's colours (CSS component classes would not reach Rich labels per node).
+_KIND_STYLE = {
+    "database": "bold",
+    "schema": "bold",
+    "folder": "italic",
+    "message": "italic dim",
+    "column": "",
+    "index": "",
+}
+
+
+@dataclass(slots=True)
+class IndexEntry:
+    name: str  # lower-cased object name
+    qualified: str  # lower-cased qualified name
+    node: CatalogNode
+    tree_node_id: int
+
+
+@dataclass(slots=True)
+class NameIndex:
+    """Every catalog object loaded so far, searchable by name without touching the widget tree."""
+
+    entries: list[IndexEntry] = field(default_factory=list)
+
+    def add(self, node: CatalogNode, tree_node_id: int) -> None:
+        if node.kind in ("folder", "message"):
+            return
+        self.entries.append(IndexEntry(node.name.lower(), node.qualified_name.lower(), node, tree_node_id))
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def search(self, query: str, limit: int = 200) -> tuple[list[IndexEntry], int]:
+        """Matches for ``query`` (case-insensitive substring of the name or qualified name), best first:
+        exact name, then name prefix, then name substring, then qualified-name substring; relations
+        before their columns and indexes. Returns (first ``limit`` matches, total number of matches)."""
+        needle = query.strip().lower()
+        if not needle:
+            return [], 0
+        scored: list[tuple[int, int, int, IndexEntry]] = []
+        for position, entry in enumerate(self.entries):
+            name = entry.name
+            if name == needle:
+                rank = 0
+            elif name.startswith(needle):
+                rank = 1
+            elif needle in name:
+                rank = 2
+            elif needle in entry.qualified:
+                rank = 3
+            else:
+                continue
+            relation = 0 if entry.node.kind in RELATION_KINDS else 1
+            scored.append((rank * 2 + relation, len(name), position, entry))
+        total = len(scored)
+        scored.sort(key=lambda item: item[:3])
+        return [item[3] for item in scored[:limit]], total
+
+
+@dataclass(order=True, slots=True)
+class _Request:
+    priority: int
+    sequence: int
+    node: TreeNode[CatalogNode | None] = field(compare=False)
+    generation: int = field(compare=False, default=0)
+
+
+def node_label(node: CatalogNode) -> Text:
+    """The tree label of a catalog node: its name, then its short type label dimmed."""
+    text = Text(node.name, style=_KIND_STYLE.get(node.kind, ""), no_wrap=True, end="")
+    if node.type_label:
+        text.append(f" {node.type_label}", style="dim")
+    return text
+
+
+class SchemaTree(Tree[CatalogNode | None]):
+    """Databases, schemas, relations and their parts, loaded lazily from a catalog source."""
+
+    HELP = (
+        "**Schema tree** — the server's objects, loaded as you expand them.\n\n"
+        "`enter` opens a table or view in the detail pane (or expands a folder), `space` expands or "
+        "collapses, `j`/`k` move, `/` filters the loaded names as you type, `r` reloads the node."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", id="open"),
+        Binding("j", "cursor_down", "Down", show=False, id="tree-down"),
+        Binding("k", "cursor_up", "Up", show=False, id="tree-up"),
+    ]
+
+    class ChildrenLoaded(Message):
+        """Children of ``node`` (None for the roots) were inserted into the tree."""
+
+        def __init__(self, node: CatalogNode | None, count: int) -> None:
+            super().__init__()
+            self.node = node
+            self.count = count
+
+    class LoadFailed(Message):
+        """Loading the children of ``node`` failed with ``error`` (shown to the user by the screen)."""
+
+        def __init__(self, node: CatalogNode | None, error: BaseException) -> None:
+            super().__init__()
+            self.node = node
+            self.error = error
+
+    class Progress(Message):
+        """Chunked insertion progress: ``done`` of ``total`` children of ``name`` inserted."""
+
+        def __init__(self, name: str, done: int, total: int) -> None:
+            super().__init__()
+            self.name = name
+            self.done = done
+            self.total = total
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, SchemaTree.Progress)
+
+    class OpenRequested(Message):
+        """The user asked to open ``node`` (enter on a relation, or a filter/palette match)."""
+
+        def __init__(self, node: CatalogNode) -> None:
+            super().__init__()
+            self.node = node
+
+    def __init__(self, source: CatalogSource | None = None, *, id: str | None = None) -> None:
+        super().__init__("catalog", None, id=id)
+        self.show_root = False
+        self.auto_expand = False
+        self.guide_depth = 2
+        self.source = source
+        self.index = NameIndex()
+        self._loaded: set[int] = set()
+        self._pending: set[int] = set()
+        self._queue: asyncio.PriorityQueue[_Request] = asyncio.PriorityQueue()
+        self._sequence = itertools.count()
+        self._generation = 0
+
+    # -- loading ----------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self._loader()
+
+    def load_roots(self, source: CatalogSource | None = None) -> None:
+        """(Re)start from the first level of the catalog, e.g. after connecting or switching database."""
+        if source is not None:
+            self.source = source
+        self._generation += 1
+        self.clear()
+        self.index.clear()
+        self._loaded.clear()
+        self._pending.clear()
+        self._queue = asyncio.PriorityQueue()
+        self._loader()
+        self._request(self.root, PRIORITY_ON_DEMAND)
+
+    def _request(self, node: TreeNode[CatalogNode | None], priority: int) -> None:
+        if node.id in self._loaded or node.id in self._pending:
+            return
+        self._pending.add(node.id)
+        if priority == PRIORITY_ON_DEMAND and not node.children:
+            node.add_leaf(Text("loading…", style="italic dim"), None)
+        self._queue.put_nowait(_Request(priority, next(self._sequence), node, self._generation))
+
+    def reload(self, node: TreeNode[CatalogNode | None] | None = None) -> None:
+        """Forget the loaded children of ``node`` (default: the cursor's) and load them again."""
+        target = node or self.cursor_node
+        if target is None or target is self.root:
+            self.load_roots()
+            return
+        if target.data is not None and not target.data.has_children and target.parent is not None:
+            target = target.parent
+        self._forget(target)
+        target.remove_children()
+        if target is self.root:
+            self.load_roots()
+            return
+        target.expand()
+        self._request(target, PRIORITY_ON_DEMAND)
+
+    def _forget(self, node: TreeNode[CatalogNode | None]) -> None:
+        stack = list(node.children)
+        gone: set[int] = set()
+        while stack:
+            child = stack.pop()
+            gone.add(child.id)
+            self._loaded.discard(child.id)
+            stack.extend(child.children)
+        self.index.entries = [e for e in self.index.entries if e.tree_node_id not in gone]
+        self._loaded.discard(node.id)
+
+    def prefetch(self, nodes: Iterable[TreeNode[CatalogNode | None]]) -> int:
+        """Queue ``nodes`` for loading behind any on-demand request; returns how many were queued."""
+        count = 0
+        for node in nodes:
+            data = node.data
+            if data is not None and data.has_children and node.id not in self._loaded:
+                if node.id not in self._pending:
+                    count += 1
+                self._request(node, PRIORITY_PREFETCH)
+        return count
+
+    def prefetch_containers(self) -> int:
+        """Prefetch the children of every loaded database, schema and folder that is not loaded yet,
+        so the palette and the filter can find objects the user has not expanded."""
+        containers = [
+            self.get_node_by_id(entry.tree_node_id)
+            for entry in self.index.entries
+            if entry.node.kind in ("database", "schema")
+        ]
+        stack = list(self.root.children)
+        while stack:
+            node = stack.pop()
+            if node.data is not None and node.data.kind == "folder":
+                containers.append(node)
+            stack.extend(node.children)
+        return self.prefetch(containers)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    @work(exclusive=True, group="tree-loader", exit_on_error=False)
+    async def _loader(self) -> None:
+        queue = self._queue
+        while True:
+            request = await queue.get()
+            if request.generation != self._generation:
+                continue
+            node = request.node
+            if node.id in self._loaded:
+                self._pending.discard(node.id)
+                continue
+            data = node.data
+            source = self.source
+            if source is None:
+                self._pending.discard(node.id)
+                continue
+            name = data.qualified_name if data is not None else "catalog"
+            fetch = self.run_worker(
+                lambda data=data, source=source: source(data),
+                thread=True,
+                exit_on_error=False,
+                group="catalog",
+                description=f"loading {name}",
+            )
+            try:
+                children: list[CatalogNode] = await fetch.wait()
+            except (WorkerFailed, WorkerCancelled) as exc:
+                self._pending.discard(node.id)
+                if request.generation != self._generation:
+                    continue
+                node.remove_children()
+                error = exc.error if isinstance(exc, WorkerFailed) else exc
+                cancelled = isinstance(exc, WorkerCancelled)
+                label = "cancelled — r retries" if cancelled else "could not load — r retries"
+                node.add_leaf(Text(label, style="italic yellow" if cancelled else "italic red"), None)
+                if not cancelled:
+                    self.post_message(self.LoadFailed(data, error))
+                continue
+            if request.generation != self._generation:
+                continue
+            await self._populate(node, children, request.generation)
+
+    async def _populate(
+        self, node: TreeNode[CatalogNode | None], children: list[CatalogNode], generation: int
+    ) -> None:
+        node.remove_children()
+        total = len(children)
+        name = node.data.name if node.data is not None else "catalog"
+        for start in range(0, total, CHUNK):
+            for child in children[start : start + CHUNK]:
+                tree_node = node.add(node_label(child), child, allow_expand=child.has_children)
+                self.index.add(child, tree_node.id)
+            if start + CHUNK < total:
+                self.post_message(self.Progress(name, start + CHUNK, total))
+                await asyncio.sleep(0)
+                if generation != self._generation:
+                    return
+        if total == 0 and node is not self.root:
+            node.add_leaf(Text("(empty)", style="italic dim"), None)
+        self._loaded.add(node.id)
+        self._pending.discard(node.id)
+        if total > CHUNK:
+            self.post_message(self.Progress(name, total, total))
+        if node is self.root and self.cursor_line < 0 and total:
+            self.cursor_line = 0
+        self.post_message(self.ChildrenLoaded(node.data, total))
+
+    # -- interaction ------------------------------------------------------------------------------
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[CatalogNode | None]) -> None:
+        if event.node.tree is self:
+            self._request(event.node, PRIORITY_ON_DEMAND)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[CatalogNode | None]) -> None:
+        # A mouse click selects; the keyboard's enter is bound to ``open`` directly.
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        node = self.cursor_node
+        if node is None or node.data is None:
+            return
+        if node.data.kind in OPENABLE_KINDS:
+            self.post_message(self.OpenRequested(node.data))
+        elif node.allow_expand:
+            node.toggle()
+
+    def reveal(self, tree_node_id: int) -> TreeNode[CatalogNode | None] | None:
+        """Expand the ancestors of a node, move the cursor to it and scroll it into view."""
+        try:
+            node = self.get_node_by_id(tree_node_id)
+        except Exception:
+            return None
+        parent = node.parent
+        while parent is not None and parent is not self.root:
+            parent.expand()
+            parent = parent.parent
+        self.move_cursor(node)
+        self.call_after_refresh(self.scroll_to_node, node, animate=False)
+        return node
+
+    def get_label_width(self, node: TreeNode[CatalogNode | None]) -> int:
+        # The default renders every label on each rebuild; with 10,000 nodes that dominates a chunk.
+        return node.label.cell_len + (2 if node.allow_expand else 0)
+
+
+class SchemaPane(Vertical):
+    """The left pane: the schema tree and, after `/`, a filter input with the matching names."""
+
+    PANE_TITLE = "Schema tree"
+    HELP = SchemaTree.HELP + (
+        "\n\nWhile filtering: type to narrow, `up`/`down` pick a match, `enter` jumps to it and opens it, "
+        "`escape` goes back to the tree. The filter searches the names loaded so far; ctrl+p → "
+        '"object: load all names" fetches the rest.'
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close_filter", "Close filter", show=False, id="filter-close"),
+        Binding("down", "match(1)", "Next match", show=False, id="filter-next"),
+        Binding("up", "match(-1)", "Previous match", show=False, id="filter-previous"),
+    ]
+    MATCH_LIMIT = 100
+
+    def __init__(self, source: CatalogSource | None = None, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="pane")
+        self._source = source
+        self.filtering = False
+        self.last_search_ms = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter names…", id="tree-filter")
+        yield Static("", id="filter-info")
+        yield OptionList(id="filter-matches")
+        yield SchemaTree(self._source, id="schema-tree")
+
+    def on_mount(self) -> None:
+        self.border_title = "Schema"
+        self._show_filter(False)
+
+    @property
+    def tree(self) -> SchemaTree:
+        return self.query_one(SchemaTree)
+
+    def _show_filter(self, on: bool) -> None:
+        self.filtering = on
+        self.set_class(on, "-filtering")
+        for selector in ("#tree-filter", "#filter-info", "#filter-matches"):
+            self.query_one(selector).display = on
+        self.tree.display = not on
+
+    def open_filter(self) -> None:
+        self._show_filter(True)
+        field_ = self.query_one("#tree-filter", Input)
+        field_.focus()
+        self._search(field_.value)
+
+    def action_close_filter(self) -> None:
+        if self.filtering:
+            self._show_filter(False)
+            self.tree.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("close_filter", "match"):
+            return self.filtering
+        return True
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "tree-filter":
+            event.stop()
+            self._search(event.value)
+
+    def _search(self, text: str) -> None:
+        started = time.perf_counter()
+        matches, total = self.tree.index.search(text, self.MATCH_LIMIT)
+        options = self.query_one("#filter-matches", OptionList)
+        options.clear_options()
+        options.add_options(
+            [
+                Option(
+                    Text.assemble(entry.node.qualified_name, (f"  {entry.node.kind}", "dim")),
+                    id=str(entry.tree_node_id),
+                )
+                for entry in matches
+            ]
+        )
+        if matches:
+            options.highlighted = 0
+        loaded = len(self.tree.index)
+        if not text.strip():
+            info = f"type to search {loaded:,} loaded names"
+        elif total > len(matches):
+            info = f"{total:,} of {loaded:,} names match (first {len(matches)} shown)"
+        else:
+            info = f"{total:,} of {loaded:,} names match"
+        self.query_one("#filter-info", Static).update(Text(info, style="dim"))
+        self.last_search_ms = (time.perf_counter() - started) * 1000
+
+    def action_match(self, delta: int) -> None:
+        options = self.query_one("#filter-matches", OptionList)
+        if options.option_count:
+            current = options.highlighted if options.highlighted is not None else -1
+            options.highlighted = max(0, min(options.option_count - 1, current + delta))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "tree-filter":
+            return
+        event.stop()
+        options = self.query_one("#filter-matches", OptionList)
+        if options.highlighted is not None and options.option_count:
+            self.jump_to(int(options.get_option_at_index(options.highlighted).id or 0))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "filter-matches":
+            event.stop()
+            self.jump_to(int(event.option.id or 0))
+
+    def jump_to(self, tree_node_id: int, *, open_object: bool = True) -> None:
+        """Leave the filter, reveal the node in the tree and open it when it is a relation."""
+        self._show_filter(False)
+        tree = self.tree
+        node = tree.reveal(tree_node_id)
+        tree.focus()
+        if node is not None and node.data is not None and open_object and node.data.kind in OPENABLE_KINDS:
+            tree.post_message(SchemaTree.OpenRequested(node.data))

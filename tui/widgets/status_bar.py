@@ -1,0 +1,55 @@
+"""The status bar: engine and server version, user@host/db (masked), the READ-ONLY / READ-WRITE badge,
+the running work with its cancel key, and the disconnected state with its reconnect key."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+ENGINE_NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "mongodb": "MongoDB"}
+
+
+class StatusBar(Widget):
+    """One line at the bottom of the main screen. State is set by the screen; it renders only."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: 1;
+        background: $panel;
+        color: $foreground;
+    }
+    """
+
+    engine: reactive[str] = reactive("")
+    version: reactive[str] = reactive("")
+    where: reactive[str] = reactive("")
+    read_write: reactive[bool] = reactive(False)
+    connected: reactive[bool] = reactive(False)
+    state: reactive[str] = reactive("connecting…")  # connecting… | ready | disconnected | failed
+    work: reactive[str] = reactive("")
+    cancel_key: reactive[str] = reactive("ctrl+g")
+    reconnect_key: reactive[str] = reactive("ctrl+r")
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        if self.engine:
+            text.append(f" {ENGINE_NAMES.get(self.engine, self.engine)} {self.version} ", style="bold")
+        if self.where:
+            text.append(f"{self.where} ")
+        if self.engine:
+            if self.read_write:
+                text.append(" READ-WRITE ", style="bold reverse red")
+            else:
+                text.append(" READ-ONLY ", style="bold reverse green")
+            text.append(" ")
+        if not self.connected:
+            if self.state == "disconnected":
+                text.append(" DISCONNECTED ", style="bold reverse red")
+                text.append(f" {self.reconnect_key} reconnects ")
+            else:
+                text.append(f" {self.state} ", style="italic")
+        if self.work:
+            text.append(f" ⟳ {self.work} ", style="bold")
+            text.append(f"({self.cancel_key} cancels)", style="dim")
+        return text
