@@ -23,7 +23,9 @@ SCHEMES: dict[str, str] = {
 
 SUPPORTED_SCHEMES_TEXT = "postgresql://, postgres://, mysql://, mariadb://, mongodb://, mongodb+srv://"
 
-_PASSWORD_IN_URL = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<tail>@)", re.I)
+# The password part may contain spaces (an unencoded URL): mask up to the '@', never past a '/' or a
+# line end. Over-masking prose is harmless; under-masking a secret is not.
+_PASSWORD_IN_URL = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@/\n]*)(?P<tail>@)", re.I)
 _PASSWORD_IN_KV = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'[^']*'|\S+)", re.I)
 
 

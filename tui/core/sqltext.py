@@ -122,6 +122,8 @@ def statement_may_write(sql: str, dialect: str = "postgres") -> bool:
     head = first_word(sql)
     if head not in _READ_ONLY_HEADS:
         return True
+    if head in ("show", "describe", "desc"):
+        return False
     body = strip_comments(sql)
     if head == "explain":
         return bool(re.search(r"\banaly[sz]e\b", body, re.I)) and statement_may_write(
@@ -129,9 +131,13 @@ def statement_may_write(sql: str, dialect: str = "postgres") -> bool:
             dialect,
         )
     try:
+        import logging
+
         import sqlglot
         from sqlglot import exp
 
+        # sqlglot logs a warning when it falls back to a generic Command; that is an answer here.
+        logging.getLogger("sqlglot").setLevel(logging.ERROR)
         trees = sqlglot.parse(body, read=dialect or None)
     except Exception:
         # Unparseable: fall back to a conservative keyword scan without string literals.
