@@ -77,6 +77,7 @@ class Column:
     # Planner statistics where the engine keeps them (pg_stats / index cardinality).
     n_distinct: float | None = None
     null_frac: float | None = None
+    avg_width: int | None = None  # pg_stats.avg_width in bytes (the advisor's bloat estimate uses it)
 
 
 @dataclass(slots=True)
