@@ -146,8 +146,14 @@ def officer_text(finding: Finding) -> str:
         finding.message,
         finding.reasoning,
         finding.recommendation,
-        verification_text(finding) if (finding.ddl or finding.verification) else "",
+        verification_text(finding) if _claims_performance(finding) else "",
     )
+
+
+def _claims_performance(finding: Finding) -> bool:
+    """Whether the finding predicts a speed-up (so it says how that was verified, or that it was not).
+    Schema findings state catalog facts, which need no verification sentence."""
+    return finding.verification is not None or (bool(finding.ddl) and finding.category != "schema")
 
 
 def _ddl_block(finding: Finding, indent: str) -> list[str]:
@@ -174,7 +180,7 @@ def render_finding_text(finding: Finding, plain: bool = False) -> str:
         if body:
             lines.append("  " + body)
         lines.extend(_ddl_block(finding, "  "))
-        if finding.ddl or finding.verification:
+        if _claims_performance(finding):
             lines.append("  " + verification_text(finding))
         return "\n".join(lines)
     lines.append(officer_text(finding))

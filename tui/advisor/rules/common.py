@@ -11,6 +11,7 @@ from tui.advisor.context import PlanContext
 from tui.core.catalog import ObjectDetail
 from tui.core.finding import Finding, Verification
 from tui.core.plan import PlanNode
+from tui.core.session import SchemaFacts
 
 NO_UNDO = "-- nothing to undo: this statement changes no definition"
 
@@ -169,3 +170,56 @@ def plan_finding(
 def node_ref(node: PlanNode) -> str:
     """``Seq Scan on shop.orders (node 3)``."""
     return f"{node.label} (node {node.node_id})"
+
+
+# -- schema rules -----------------------------------------------------------------------------------
+
+TABLE_KINDS = ("table", "partitioned_table", "partition")
+
+
+def tables_of(facts: SchemaFacts) -> list[ObjectDetail]:
+    return [t for t in facts.tables if t.node.kind in TABLE_KINDS]
+
+
+def table_name(detail: ObjectDetail) -> str:
+    return detail.node.table or detail.node.name
+
+
+def table_qualified(detail: ObjectDetail) -> str:
+    schema = detail.node.schema
+    return f"{schema}.{table_name(detail)}" if schema else table_name(detail)
+
+
+def number_stat(detail: ObjectDetail, label: str) -> float | None:
+    value = detail.stat(label)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def schema_finding(
+    rule: str,
+    severity: str,
+    *,
+    obj: str | None,
+    title: str,
+    message: str,
+    reasoning: str,
+    recommendation: str,
+    evidence: dict[str, Any],
+    ddl: list[str] | None = None,
+    rollback: list[str] | None = None,
+    impact: float = 0.0,
+) -> Finding:
+    return Finding(
+        rule=rule,
+        severity=severity,
+        object=obj,
+        title=title,
+        message=message,
+        evidence={k: v for k, v in evidence.items() if v is not None},
+        ddl=list(ddl or []),
+        rollback=list(rollback or []),
+        impact=impact,
+        reasoning=reasoning,
+        recommendation=recommendation,
+        category="schema",
+    )
