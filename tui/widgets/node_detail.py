@@ -63,17 +63,17 @@ def detail_rows(plan: Plan, node: PlanNode, findings: Iterable[Finding] = ()) ->
 
     numbers: list[tuple[str, str]] = []
     if node.rows_estimated is not None:
-        numbers.append(("rows estimated (per loop)", rows_text(node.rows_estimated)))
+        numbers.append(("est. rows per loop", rows_text(node.rows_estimated)))
     if node.rows_actual is not None:
         approx = actual_is_approximate(node)
         note = " (rounded average over loops)" if approx else ""
-        numbers.append(("rows actual (per loop)", rows_text(node.rows_actual, approx) + note))
+        numbers.append(("rows per loop", rows_text(node.rows_actual, approx) + note))
     if node.loops is not None:
         numbers.append(("loops", fmt.num(node.loops)))
     if node.rows_actual_total is not None:
-        numbers.append(("rows actual (total)", rows_text(node.rows_actual_total)))
+        numbers.append(("rows total", rows_text(node.rows_actual_total)))
     if node.rows_removed is not None:
-        numbers.append(("rows removed (total)", rows_text(node.rows_removed)))
+        numbers.append(("rows removed total", rows_text(node.rows_removed)))
     if node.estimate_factor is not None:
         words = {"under": "under-estimated", "over": "over-estimated"}.get(node.estimate_direction or "", "")
         label = estimate_text(node) or fmt.factor(node.estimate_factor)
@@ -88,7 +88,7 @@ def detail_rows(plan: Plan, node: PlanNode, findings: Iterable[Finding] = ()) ->
         cost = fmt.num(node.cost, 2)
         if node.startup_cost is not None:
             cost = f"{fmt.num(node.startup_cost, 2)} .. {cost}"
-        numbers.append(("cost (startup .. total)", cost))
+        numbers.append(("cost startup..total", cost))
     if node.cost_exclusive is not None:
         numbers.append(("cost exclusive", fmt.num(node.cost_exclusive, 2)))
     blocks = buffer_blocks(node)
@@ -100,8 +100,8 @@ def detail_rows(plan: Plan, node: PlanNode, findings: Iterable[Finding] = ()) ->
     if node.workers_planned is not None or node.workers_launched is not None:
         numbers.append(
             (
-                "workers planned / launched",
-                f"{fmt.num(node.workers_planned)} / {fmt.num(node.workers_launched)}",
+                "workers launched",
+                f"{fmt.num(node.workers_launched)} of {fmt.num(node.workers_planned)} planned",
             )
         )
     rows.extend(("numbers", label, value) for label, value in numbers)
@@ -151,8 +151,8 @@ class NodeDetail(VerticalScroll):
         # Plain Text with hand-made hanging indents: a Rich Table re-measures every cell on each
         # cursor move, which cost ~40 ms per key press on this machine class.
         width = max(self.scrollable_content_region.width, 20)
-        label_width = min(max((len(label) for _s, label, _v in self.rows), default=8), 26)
-        stacked = width - label_width - 1 < 24  # too narrow for two columns: value under its label
+        label_width = min(max((len(label) for _s, label, _v in self.rows), default=8), 22)
+        stacked = width - label_width - 1 < 20  # too narrow for two columns: value under its label
         value_width = width - 2 if stacked else width - label_width - 1
         text = Text()
         section = ""
