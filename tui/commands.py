@@ -8,7 +8,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
@@ -50,7 +49,7 @@ class ObjectProvider(Provider):
             score = max(matcher.match(name), 0.5) - rank * 0.001
             yield Hit(
                 score,
-                Text.assemble(("object: ", "dim"), matcher.highlight(name)),
+                matcher.highlight(f"object: {name}"),
                 partial(main.schema_pane.jump_to, entry.tree_node_id),
                 text=name,
                 help=f"{entry.node.kind.replace('_', ' ')} — open it"

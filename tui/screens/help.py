@@ -38,19 +38,23 @@ def describe_focus(screen_node: DOMNode, focused: DOMNode | None) -> tuple[str, 
         chain.append(node)
         node = node.parent
     title, description = "Main screen", "Tab and shift+tab move between the panes."
-    for item in chain:
-        help_text = getattr(item, "HELP", None)
-        if help_text and type(item).__module__.startswith("tui."):
-            title = getattr(item, "PANE_TITLE", None) or type(item).__name__
-            description = help_text
-            break
-    else:
-        for item in chain:
-            help_text = getattr(item, "HELP", None)
-            if help_text:
-                title, description = type(item).__name__, help_text
-                break
+    # The nearest pane (a widget naming itself with PANE_TITLE) describes the focus best; otherwise
+    # the nearest widget with a HELP text (Textual's convention, used by the pane widgets too).
+    pane = next((item for item in chain if getattr(item, "PANE_TITLE", None)), None)
+    helped = next((item for item in chain if getattr(item, "HELP", None)), None)
+    chosen = pane or helped
+    if chosen is not None:
+        title = getattr(chosen, "PANE_TITLE", None) or _words(type(chosen).__name__)
+        description = getattr(chosen, "HELP", None) or description
     return title, description, {id(item) for item in chain}
+
+
+def _words(name: str) -> str:
+    """``QueryEditor`` → ``Query editor``."""
+    import re
+
+    words = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", name) or [name]
+    return " ".join([words[0], *(w.lower() for w in words[1:])])
 
 
 def collect_help(screen: object) -> HelpContent:

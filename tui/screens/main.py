@@ -41,7 +41,7 @@ _UNTRACKED_GROUPS = frozenset({"tree-loader", "cancel", "default"})
 CENTRE_TABS = ("object", "query", "plan", "results")
 
 
-class Placeholder(Static):
+class Placeholder(Static, can_focus=True):
     """Stands in for a pane whose widget is not integrated yet (named, so nobody mistakes it)."""
 
 
@@ -173,14 +173,18 @@ class MainScreen(Screen[None]):
             status.read_write = app.spec.read_write and not server.read_only
         status.connected = True
         status.state = "ready"
+        self.detail.engine = server.engine
         app.on_session_ready(message.reason)
-        if message.reason != "reconnect" or not self.schema_pane.tree.index.entries:
+        tree = self.schema_pane.tree
+        if message.reason == "reconnect" and tree.index.entries:
+            tree.retry_failed()
+        else:
             if message.reason == "switch":
                 self.opened = None
                 self.detail.query_one("#detail-header", Static).update(
                     f"Switched to database {server.database}. Open a table with enter."
                 )
-            self.schema_pane.tree.load_roots(self._catalog_source)
+            tree.load_roots(self._catalog_source)
         if message.reason != "connect":
             self.notify(f"{server.engine} {server.version} · database {server.database}", title="Connected")
 

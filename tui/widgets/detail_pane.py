@@ -6,6 +6,7 @@ It only renders an ``ObjectDetail`` it is given; loading happens in the screen's
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -47,6 +48,8 @@ def format_stat(stat: Stat) -> str:
     value = stat.value
     if value is None:
         return "–"
+    if stat.label == "Row estimate" and isinstance(value, int | float) and value < 0:
+        return "– (not analyzed yet)"
     if stat.unit == "bytes":
         return fmt.size(value)
     if stat.unit in ("rows", "count"):
@@ -58,6 +61,23 @@ def format_stat(stat: Stat) -> str:
     return str(value)
 
 
+_PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
+
+
+def display_ident(name: str, engine: str = "postgresql") -> str:
+    """An identifier as the engine would need it typed: quoted when it is not a plain lower-case name."""
+    if engine == "mongodb" or _PLAIN_IDENT.match(name):
+        return name
+    if engine == "mysql":
+        return "`" + name.replace("`", "``") + "`"
+    return '"' + name.replace('"', '""') + '"'
+
+
+def display_table(schema: str | None, table: str, engine: str = "postgresql") -> str:
+    name = display_ident(table, engine)
+    return f"{display_ident(schema, engine)}.{name}" if schema else name
+
+
 def _yes(flag: bool) -> str:
     return "yes" if flag else ""
 
@@ -65,6 +85,7 @@ def _yes(flag: bool) -> str:
 class DetailPane(Vertical):
     """Tabs describing the opened object; `y` copies its DDL, `[`/`]` switch tabs."""
 
+    PANE_TITLE = "Object detail"
     HELP = (
         "**Object detail** — the opened table, view or other object.\n\n"
         "Tabs: Columns, Indexes (size and scans since the statistics were reset), Constraints, FKs "
@@ -90,6 +111,7 @@ class DetailPane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.detail: ObjectDetail | None = None
+        self.engine = "postgresql"  # for quoting names the way the engine needs them
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -223,7 +245,7 @@ class DetailPane(Vertical):
             )
         table = self.query_one("#table-fks", KeyTable)
         for fk in detail.foreign_keys:
-            other = f"{fk.referred_schema}.{fk.referred_table}" if fk.referred_schema else fk.referred_table
+            other = display_table(fk.referred_schema, fk.referred_table, self.engine)
             table.add_row(
                 "→",
                 fk.name,
@@ -234,7 +256,7 @@ class DetailPane(Vertical):
                 fk.on_update,
             )
         for fk in detail.referenced_by:
-            other = f"{fk.schema}.{fk.table}" if fk.schema else fk.table
+            other = display_table(fk.schema, fk.table, self.engine)
             table.add_row(
                 "←",
                 fk.name,

@@ -173,6 +173,7 @@ class SchemaTree(Tree[CatalogNode | None]):
         self.index = NameIndex()
         self._loaded: set[int] = set()
         self._pending: set[int] = set()
+        self._failed: set[int] = set()
         self._queue: asyncio.PriorityQueue[_Request] = asyncio.PriorityQueue()
         self._sequence = itertools.count()
         self._generation = 0
@@ -190,11 +191,28 @@ class SchemaTree(Tree[CatalogNode | None]):
         self.index.clear()
         self._loaded.clear()
         self._pending.clear()
+        self._failed.clear()
         self._queue = asyncio.PriorityQueue()
         self._loader()
         self._request(self.root, PRIORITY_ON_DEMAND)
 
+    def retry_failed(self) -> int:
+        """Load again every node whose loading failed (after a reconnect); returns how many."""
+        failed = list(self._failed)
+        self._failed.clear()
+        for node_id in failed:
+            try:
+                node = self.get_node_by_id(node_id)  # type: ignore[arg-type]
+            except Exception:
+                continue
+            node.remove_children()
+            self._request(node, PRIORITY_ON_DEMAND)
+        return len(failed)
+
     def _request(self, node: TreeNode[CatalogNode | None], priority: int) -> None:
+        if node.id in self._failed:
+            self._failed.discard(node.id)
+            node.remove_children()
         if node.id in self._loaded or node.id in self._pending:
             return
         self._pending.add(node.id)
@@ -291,6 +309,7 @@ class SchemaTree(Tree[CatalogNode | None]):
                 if request.generation != self._generation:
                     continue
                 node.remove_children()
+                self._failed.add(node.id)
                 error = exc.error if isinstance(exc, WorkerFailed) else exc
                 cancelled = isinstance(exc, WorkerCancelled)
                 label = "cancelled — r retries" if cancelled else "could not load — r retries"
@@ -481,4 +500,5 @@ class SchemaPane(Vertical):
         node = tree.reveal(tree_node_id)
         tree.focus()
         if node is not None and node.data is not None and open_object and node.data.kind in OPENABLE_KINDS:
-            tree.post_message(SchemaTree.OpenRequested(node.data))
+            # Posted from the pane, not the tree: a message whose sender is the tree's parent stops there.
+            self.post_message(SchemaTree.OpenRequested(node.data))
