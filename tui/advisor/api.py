@@ -53,21 +53,21 @@ def advise_plan(
     ctx = PlanContext.build(plan, facts=facts, calls=calls, query=query)
     findings = run_rules(load_rules("plan", plan.engine), ctx)
     if query:
-        from tui.advisor.querying import advise_query_text
+        from tui.advisor.merge import merge_suggestions
+        from tui.advisor.querying import query_findings
 
-        findings.extend(
-            advise_query_text(
-                query,
-                engine=plan.engine,
-                dialect=dialect_for(plan.engine, adapter),
-                facts=facts,
-                plan=plan,
-                adapter=adapter,
-                verify=verify,
-                suggest=suggest,
-                calls=calls,
-            )
+        more, outcomes = query_findings(
+            query,
+            engine=plan.engine,
+            dialect=dialect_for(plan.engine, adapter),
+            facts=facts,
+            plan=plan,
+            adapter=adapter,
+            verify=verify,
+            suggest=suggest,
+            calls=calls,
         )
+        findings = merge_suggestions(findings + more, outcomes)
     return rank_findings(findings)
 
 

@@ -24,7 +24,8 @@ from tui.core.session import SchemaFacts
 # Predicate kinds. "eq"/"in"/"is_null" are equality (E of ESR), "range" and "like_prefix" are ranges
 # (R), "join" is a column = column of another table. Everything else cannot use a plain B-tree.
 EQUALITY_KINDS = frozenset({"eq", "in", "is_null", "in_subquery"})
-RANGE_KINDS = frozenset({"range", "like_prefix"})
+# LIKE 'abc%' is not here: a B-tree serves it only under the C collation or text_pattern_ops.
+RANGE_KINDS = frozenset({"range"})
 
 _RANGE_OPS = (exp.GT, exp.GTE, exp.LT, exp.LTE)
 
@@ -258,6 +259,8 @@ def _kind(node: Any, right: Any) -> str:
     if isinstance(node, exp.NEQ):
         return "neq"
     if isinstance(node, exp.Like | exp.ILike):
+        if node.args.get("negate"):
+            return "other"
         pattern = right.this if isinstance(right, exp.Literal) and right.is_string else None
         if pattern is None:
             return "other"

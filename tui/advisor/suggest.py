@@ -23,10 +23,14 @@ from tui.core.session import SchemaFacts
 # Types a B-tree cannot index (or should not: json has no equality operator class).
 NON_BTREE_TYPES = ("json", "xml", "point", "polygon", "box", "circle", "line", "lseg", "path", "tsvector")
 MAX_KEY_COLUMNS = 4
-_PG_CAST = re.compile(
-    r"::(?:character varying|timestamp with(?:out)? time zone|time with(?:out)? time zone|"
+_PG_TYPE = (
+    r"(?:character varying|timestamp with(?:out)? time zone|time with(?:out)? time zone|"
     r"double precision|bit varying|\"[^\"]+\"|\w+)(?:\(\d+(?:,\d+)?\))?(?:\[\])?"
 )
+# A cast on a literal or a parameter ('x'::text, '{1,2}'::integer[], $1::bigint): the value's type, harmless.
+_LITERAL_CAST = re.compile(r"('(?:[^']|'')*'|\$\d+)::" + _PG_TYPE)
+# The planner's own binary-compatible cast of a varchar/char column to text: does not defeat an index.
+_COLUMN_TEXT_CAST = re.compile(r"\(((?:\"[^\"]+\"|\w+)(?:\.(?:\"[^\"]+\"|\w+))?)\)::(?:text|bpchar)\b")
 
 
 @dataclass(slots=True)
@@ -254,10 +258,10 @@ def candidate_statements(candidate: IndexCandidate, facts: SchemaFacts | None) -
 
 
 def strip_pg_casts(text: str) -> str:
-    """EXPLAIN prints ``(status)::text = 'x'::text`` for varchar columns; the cast on the column is the
-    planner's own (varchar → text is binary-compatible) and does not defeat an index, so drop it."""
-    text = re.sub(r"\((\"?[\w ]+\"?)\)::(?:text|character varying|bpchar|varchar)\b", r"\1", text)
-    return _PG_CAST.sub("", text)
+    """Remove the casts EXPLAIN prints that do not change index use: on literals and parameters
+    (``'x'::text``) and PostgreSQL's binary-compatible ``(varchar_col)::text``. A cast of a column to
+    another type (``(id)::numeric``) stays: it is what defeats an index."""
+    return _LITERAL_CAST.sub(r"\1", _COLUMN_TEXT_CAST.sub(r"\1", text))
 
 
 def describe_roles(candidate: IndexCandidate) -> str:

@@ -66,14 +66,14 @@ RULE_MODULES: tuple[str, ...] = (
     "pg_schema_no_pk",
     "pg_schema_bloat",
     "pg_schema_sequences",
-    # PostgreSQL query rules (sqlglot)
+    # Query rules (sqlglot): sql_* apply to every SQL engine, pg_* to PostgreSQL
     "sql_query_select_star",
-    "sql_query_function_on_column",
-    "sql_query_like_wildcard",
+    "pg_query_function_on_column",
+    "pg_query_like_wildcard",
     "sql_query_or_columns",
     "sql_query_offset",
     "sql_query_not_in",
-    "sql_query_implicit_cast",
+    "pg_query_implicit_cast",
 )
 
 

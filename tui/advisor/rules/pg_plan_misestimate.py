@@ -15,7 +15,7 @@ from tui.advisor import ddl
 from tui.advisor.context import PlanContext
 from tui.advisor.registry import Rule
 from tui.advisor.rules.common import NO_UNDO, Relation, plan_finding, relation_of, rounded
-from tui.advisor.sqlfacts import analyze_query
+from tui.advisor.sqlfacts import EQUALITY_KINDS, RANGE_KINDS, analyze_query, sql_text
 from tui.advisor.suggest import strip_pg_casts, taken_names
 from tui.core import fmt
 from tui.core.finding import Finding
@@ -36,13 +36,14 @@ def _bad(node: PlanNode) -> bool:
     )
 
 
-def _condition_columns(node: PlanNode, rel: Relation) -> list[str]:
-    """Columns of ``rel`` in the node's filter and index condition, in order of appearance."""
+def _condition_facts(node: PlanNode, rel: Relation) -> tuple[list[str], list[str]]:
+    """(plain columns of ``rel`` in the top-level AND of the node's conditions, expressions of its
+    columns — functions or casts — found there)."""
     parts = [
         p for p in (node.index_condition, node.extra.get("Recheck Cond"), node.filter) if isinstance(p, str)
     ]
     if not parts:
-        return []
+        return [], []
     alias = node.extra.get("Alias")
     source = ddl.quote_ident(rel.table)
     if isinstance(alias, str) and alias != rel.table:
@@ -50,20 +51,25 @@ def _condition_columns(node: PlanNode, rel: Relation) -> list[str]:
     text = " AND ".join(f"({strip_pg_casts(p)})" for p in parts)
     qfacts = analyze_query(f"SELECT 1 FROM {source} WHERE {text}", "postgres")
     if qfacts is None:
-        return []
+        return [], []
     cols: list[str] = []
+    exprs: list[str] = []
     for pred in qfacts.predicates:
-        for p in pred.children or [pred]:
-            if p.column and p.table is not None and p.table.name == rel.table and p.column not in cols:
-                cols.append(p.column)
+        if pred.table is None or pred.table.name != rel.table or not pred.column:
+            continue
+        if pred.kind in EQUALITY_KINDS or pred.kind in RANGE_KINDS:
+            if pred.column not in cols:
+                cols.append(pred.column)
+        elif pred.kind in ("func", "cast") and pred.wrapper is not None:
+            exprs.append(sql_text(pred.wrapper, "postgres", strip_tables=True))
     if rel.detail is not None:
         known = {c.name for c in rel.detail.columns}
         cols = [c for c in cols if c in known]
-    return cols
+    return cols, exprs
 
 
 def _fix(node: PlanNode, ctx: PlanContext, rel: Relation) -> tuple[str, list[str], list[str]]:
-    cols = _condition_columns(node, rel)
+    cols, exprs = _condition_facts(node, rel)
     statements: list[str] = []
     undo: list[str] = []
     if len(cols) >= 2:
@@ -71,14 +77,15 @@ def _fix(node: PlanNode, ctx: PlanContext, rel: Relation) -> tuple[str, list[str
         statements.append(ddl.create_statistics(rel.schema, rel.table, cols[:8], name))
         undo.append(ddl.drop_statistics(rel.schema, name))
         text = (
-            f"The condition combines {fmt.num(len(cols))} columns of {rel.qualified} ({', '.join(cols)}); "
-            "the planner multiplies their selectivities as if they were independent. Extended statistics "
-            "on them, then ANALYZE, give it their real correlation."
+            f"The condition combines {fmt.num(len(cols))} columns of {rel.qualified} ({', '.join(cols)}) with AND; "
+            "the planner multiplies their selectivities as if they were independent. Extended statistics on "
+            "them, then ANALYZE, give it their real correlation."
         )
     elif len(cols) == 1:
         statements.append(ddl.set_statistics(rel.schema, rel.table, cols[0], STATISTICS_TARGET))
         undo.append(
-            f"ALTER TABLE {ddl.qualify(rel.schema, rel.table)} ALTER COLUMN {ddl.quote_ident(cols[0])} SET STATISTICS -1;"
+            f"ALTER TABLE {ddl.qualify(rel.schema, rel.table)} ALTER COLUMN {ddl.quote_ident(cols[0])} "
+            "SET STATISTICS -1;"
         )
         text = (
             f"Raise the statistics target of {cols[0]} to {fmt.num(STATISTICS_TARGET)} (from the default "
@@ -86,6 +93,12 @@ def _fix(node: PlanNode, ctx: PlanContext, rel: Relation) -> tuple[str, list[str
         )
     else:
         text = f"Refresh the statistics of {rel.qualified} with ANALYZE."
+    if exprs:
+        text += (
+            f" The condition applies {', '.join(exprs[:3])}, for which the planner has no statistics and assumes "
+            "a default selectivity; an expression index (or, since PostgreSQL 14, CREATE STATISTICS on the "
+            "expression) gives it real ones."
+        )
     statements.append(ddl.analyze_table(rel.schema, rel.table))
     undo.append(NO_UNDO)
     return text, statements, undo
