@@ -10,13 +10,14 @@ v2 (``query_plan``), ``FORMAT=TREE`` / ``EXPLAIN ANALYZE`` text (``-> `` lines);
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from tui.core.errors import DbscopeError, PlanInputError
 from tui.core.plan import Plan
-from tui.plans.jsontext import clean_pasted_text, decode_json, looks_like_json
+from tui.plans.jsontext import clean_pasted_text, decode_cleaned, looks_like_json
 
 POSTGRES_JSON = "postgresql-json"
 POSTGRES_TEXT = "postgresql-text"
@@ -36,12 +37,22 @@ def detect_format(text: str) -> tuple[str, Any]:
         raise PlanInputError(f"expected the EXPLAIN output as text, not {type(text).__name__}")
     if not text.strip():
         raise PlanInputError("the input is empty: paste or pipe the output of EXPLAIN")
+    if text.lstrip()[:1] in ("[", "{"):
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            kind = _json_kind(data)
+            if kind is None:
+                raise PlanInputError(_unknown_json_message(data))
+            return kind, data
     cleaned = clean_pasted_text(text)
     json_error: PlanInputError | None = None
-    data: Any = None
+    data = None
     if looks_like_json(cleaned) or _first_line_opens_json(cleaned):
         try:
-            data = decode_json(text)
+            data = decode_cleaned(cleaned)
         except PlanInputError as exc:
             json_error = exc
     if json_error is None and data is not None:

@@ -26,7 +26,14 @@ _DECORATION_LINE = re.compile(
     )\s*$""",
     re.VERBOSE | re.IGNORECASE,
 )
-_TRAILING_PLUS = re.compile(r"\s*\+\s*$")
+# The common psql case is handled without a Python loop over every line: `+` markers go with one
+# regex (it starts from the literal `+`, so it is fast), decoration is looked for in the first and last
+# lines only.
+_TRAILING_PLUS_M = re.compile(r"\+[ \t]*$", re.MULTILINE)
+_NEEDS_LINE_PASS = re.compile(
+    r"^[ \t]*(?:\||(?:QUERY PLAN|EXPLAIN|ANALYZE)[ \t]*[|:]|-\[[ \t]*RECORD|\*{3,})", re.MULTILINE
+)
+_FRAME_LINES = 12
 _EXPANDED_PREFIX = re.compile(r"^(?:QUERY PLAN|EXPLAIN|ANALYZE)\s*\|\s?")
 _LABEL_PREFIX = re.compile(r"^\s*(?:EXPLAIN|ANALYZE|QUERY PLAN):\s?")
 _TABLE_ROW = re.compile(r"^\s*\|\s?(.*?)\s*\|\s*$")
@@ -52,32 +59,65 @@ def clean_pasted_text(text: str) -> str:
     unquoted = _unquote_csv(text)
     if unquoted is not None:
         return unquoted
-    lines = text.split("\n")
+    head, middle, tail = _split_frame(text)
+    if not _NEEDS_LINE_PASS.search(head):
+        head, tail = _blank_decoration(head), _blank_decoration(tail)
+        return _TRAILING_PLUS_M.sub("", head + middle + tail)
     expanded_width: int | None = None
     out: list[str] = []
-    for line in lines:
+    append = out.append
+    for line in text.split("\n"):
         if expanded_width is not None:
-            head = line[:expanded_width]
-            if head.rstrip().endswith("|") and not head.rstrip()[:-1].strip():
+            head = line[:expanded_width].rstrip()
+            if head.endswith("|") and not head[:-1].strip():
                 line = line[expanded_width:]
             else:
                 expanded_width = None
-        match = _EXPANDED_PREFIX.match(line)
-        if match:
-            expanded_width = match.end()
-            line = line[expanded_width:]
-        elif _DECORATION_LINE.match(line):
-            out.append("")
-            continue
-        else:
-            row = _TABLE_ROW.match(line)
-            if row:
-                line = row.group(1)
-            label = _LABEL_PREFIX.match(line)
-            if label:
-                line = line[label.end() :]
-        out.append(_TRAILING_PLUS.sub("", line))
+        body = line.rstrip()
+        first = body.lstrip()[:1]
+        # JSON lines start with a quote or a bracket: only the `+` marker can follow them.
+        if first not in ('"', "{", "}", "[", "]", ""):
+            match = _EXPANDED_PREFIX.match(line)
+            if match:
+                expanded_width = match.end()
+                body = line[expanded_width:].rstrip()
+            elif _DECORATION_LINE.match(line):
+                append("")
+                continue
+            else:
+                if first == "|":
+                    row = _TABLE_ROW.match(body)
+                    if row:
+                        body = row.group(1)
+                label = _LABEL_PREFIX.match(body)
+                if label:
+                    body = body[label.end() :]
+        if body.endswith("+"):
+            body = body[:-1].rstrip()
+        append(body)
     return "\n".join(out)
+
+
+def _split_frame(text: str) -> tuple[str, str, str]:
+    """``text`` as (first lines, middle, last lines); the three concatenate back to ``text``."""
+    pos = 0
+    for _ in range(_FRAME_LINES):
+        found = text.find("\n", pos)
+        if found < 0:
+            return text, "", ""
+        pos = found + 1
+    head, rest = text[:pos], text[pos:]
+    end = len(rest)
+    for _ in range(_FRAME_LINES):
+        found = rest.rfind("\n", 0, end)
+        if found < 0:
+            return head, "", rest
+        end = found
+    return head, rest[:end], rest[end:]
+
+
+def _blank_decoration(block: str) -> str:
+    return "\n".join("" if _DECORATION_LINE.match(line) else line for line in block.split("\n"))
 
 
 def _unquote_csv(text: str) -> str | None:
@@ -110,7 +150,17 @@ def looks_like_json(text: str) -> bool:
 
 def decode_json(text: str, what: str = "EXPLAIN output") -> Any:
     """Decode ``text`` as JSON (after ``clean_pasted_text``); PlanInputError on failure."""
-    cleaned = clean_pasted_text(text)
+    stripped = text.strip()
+    if stripped[:1] in ("[", "{"):
+        try:  # the common case first: clean JSON needs no line-by-line cleaning
+            return json.loads(stripped)
+        except (json.JSONDecodeError, RecursionError, ValueError):
+            pass
+    return decode_cleaned(clean_pasted_text(text), what)
+
+
+def decode_cleaned(cleaned: str, what: str = "EXPLAIN output") -> Any:
+    """Decode text already passed through ``clean_pasted_text``; PlanInputError on failure."""
     if not cleaned.strip():
         raise PlanInputError(f"the input is empty: expected {what}")
     try:

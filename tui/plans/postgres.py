@@ -59,6 +59,8 @@ BUFFER_FIELDS: tuple[tuple[str, str], ...] = (
     ("WAL Buffers Full", "wal_buffers_full"),
 )
 
+_BUFFER_NAMES = dict(BUFFER_FIELDS)
+_BUFFER_KEYS = frozenset(_BUFFER_NAMES)
 _AGG_NAMES = {
     "Plain": "Aggregate",
     "Sorted": "GroupAggregate",
@@ -66,7 +68,9 @@ _AGG_NAMES = {
     "Mixed": "MixedAggregate",
 }
 _JOIN_BASES = {"Nested Loop": "Nested Loop", "Hash Join": "Hash", "Merge Join": "Merge"}
-_REMOVED_FIELDS = ("Rows Removed by Filter", "Rows Removed by Join Filter", "Rows Removed by Index Recheck")
+_REMOVED_FIELDS = frozenset(
+    {"Rows Removed by Filter", "Rows Removed by Join Filter", "Rows Removed by Index Recheck"}
+)
 _INITPLAN_NAME = re.compile(r"InitPlan\s+(\d+)")
 _RETURNS = re.compile(r"\$(\d+)")
 _REFERENCE = re.compile(r"\$\d+(?!\d)|InitPlan \d+(?!\d)")
@@ -177,9 +181,11 @@ def _statement(data: Any) -> tuple[dict[str, Any], list[str]]:
         if len(data) > 1 and all(isinstance(item, dict) and "Plan" in item for item in data):
             warnings.append(f"the input holds {len(data)} plans (one per statement); showing the first")
     if not isinstance(top, dict):
-        kind = type(top).__name__ if not isinstance(data, list) else f"an array of {type(top).__name__}"
+        kind = _json_kind(type(top).__name__)
+        if isinstance(data, list):
+            kind = f"an array whose first element is {kind}"
         raise PlanInputError(
-            f"JSON parsed but it is {_json_kind(kind)}, not an object with a 'Plan' key: this is not "
+            f"JSON parsed but it is {kind}, not an object with a 'Plan' key: this is not "
             "PostgreSQL EXPLAIN (FORMAT JSON) output"
         )
     if "Plan" not in top:
@@ -300,6 +306,8 @@ def _make_node(raw: dict[str, Any], node_type: str, node_id: int, gather_workers
     loops = _num(get("Actual Loops"))
     rows_actual = _num(get("Actual Rows"))
     rows_estimated = _num(get("Plan Rows"))
+    extra = dict(raw)
+    extra.pop("Plans", None)
     node = PlanNode(
         operation=operation_name(raw),
         object=_object_name(raw),
@@ -308,7 +316,7 @@ def _make_node(raw: dict[str, Any], node_type: str, node_id: int, gather_workers
         rows_actual=rows_actual,
         loops=loops,
         cost=_num(get("Total Cost")),
-        extra={k: v for k, v in raw.items() if k != "Plans"},
+        extra=extra,
         node_id=node_id,
         role=_role(raw),
         subplan_name=_str(get("Subplan Name")),
@@ -323,8 +331,8 @@ def _make_node(raw: dict[str, Any], node_type: str, node_id: int, gather_workers
     if rows_actual is not None:
         node.rows_actual_total = rows_actual * effective_loops
     removed = None
-    for key in _REMOVED_FIELDS:
-        value = _num(get(key))
+    for key in _REMOVED_FIELDS.intersection(raw):
+        value = _num(raw[key])
         if value is not None:
             removed = (removed or 0) + value * effective_loops
     node.rows_removed = removed
@@ -339,16 +347,19 @@ def _make_node(raw: dict[str, Any], node_type: str, node_id: int, gather_workers
             node.estimate_factor, node.estimate_direction = estimated / actual, "over"
         else:
             node.estimate_factor = 1.0
-    planned = _num(get("Workers Planned"))
-    launched = _num(get("Workers Launched"))
-    node.workers_planned = int(planned) if planned is not None else None
-    node.workers_launched = int(launched) if launched is not None and launched >= 0 else None
-    buffers = node.buffers
-    for key, name in BUFFER_FIELDS:
-        value = _num(get(key))
-        if value is not None:
-            buffers[name] = value
-    if buffers:
+    if "Workers Planned" in raw or "Workers Launched" in raw:
+        planned = _num(get("Workers Planned"))
+        launched = _num(get("Workers Launched"))
+        node.workers_planned = int(planned) if planned is not None else None
+        node.workers_launched = int(launched) if launched is not None and launched >= 0 else None
+    # One comprehension (this runs for every node of every plan): numbers only, no bools or huge ints.
+    node.buffers = buffers = {
+        _BUFFER_NAMES[key]: value
+        for key in _BUFFER_KEYS.intersection(raw)
+        if (type(value := raw[key]) is float and value - value == 0)
+        or (type(value) is int and -_INT_LIMIT < value < _INT_LIMIT)
+    }
+    if "shared_io_read_ms" in buffers or "local_io_read_ms" in buffers or "shared_io_write_ms" in buffers:
         for op in ("read", "write"):
             shared, local = buffers.get(f"shared_io_{op}_ms"), buffers.get(f"local_io_{op}_ms")
             if f"io_{op}_ms" not in buffers and (shared is not None or local is not None):
@@ -420,7 +431,10 @@ def _initplan_fix(
     initplans = [n for n in nodes if n.role == "InitPlan" and n.time_inclusive_ms]
     if not initplans:
         return
-    references = [_references(raw) for raw in raws]
+    by_token: dict[str, list[int]] = {}
+    for node_id, raw in enumerate(raws):
+        for token in _references(raw):
+            by_token.setdefault(token, []).append(node_id)
     for initplan in initplans:
         parent_id = parents[initplan.node_id]
         if parent_id < 0 or node_types[parent_id] == "Result":
@@ -432,11 +446,8 @@ def _initplan_fix(
             tokens.add(f"InitPlan {match.group(1)}")
         returns = name.partition("returns")[2]
         tokens.update(f"${n}" for n in _RETURNS.findall(returns))
-        consumers: list[int] = []
-        if tokens:
-            for node_id, found in enumerate(references):
-                if found and not found.isdisjoint(tokens) and not _within(node_id, initplan.node_id, parents):
-                    consumers.append(node_id)
+        candidates = sorted({node_id for token in tokens for node_id in by_token.get(token, ())})
+        consumers = [i for i in candidates if not _within(i, initplan.node_id, parents)]
         if consumers:
             covered: set[int] = set()
             for node_id in consumers:
