@@ -139,7 +139,16 @@ def _unknown_json_message(data: Any) -> str:
     elif isinstance(data, list) and not data:
         detail = "it is an empty array"
     else:
-        detail = f"it is {type(top).__name__ if not isinstance(top, str) else 'a string'}"
+        kind = {
+            "str": "a string",
+            "int": "a number",
+            "float": "a number",
+            "bool": "a boolean",
+            "NoneType": "null",
+        }
+        detail = f"it is {kind.get(type(top).__name__, 'an array')}"
+        if isinstance(data, list):
+            detail = f"it is an array whose first element is {kind.get(type(top).__name__, 'an array')}"
     return (
         "JSON parsed but it matches no EXPLAIN format dbscope knows "
         f"({detail}); expected PostgreSQL 'Plan', MySQL 'query_block' or 'query_plan', or MongoDB "
