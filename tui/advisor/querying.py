@@ -280,7 +280,7 @@ def _finding(
         "cost_before": verification.before if verification else None,
         "cost_after": verification.after if verification else None,
         "cost_saving_pct": round(saving * 100, 1) if saving is not None else None,
-        "rows": detail.row_estimate if detail else None,
+        "table_rows": detail.row_estimate if detail else None,
         **_plan_evidence(plan, cand.table),
         "existing_indexes": existing,
         "key_columns": len(cand.columns),

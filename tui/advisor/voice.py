@@ -50,11 +50,11 @@ _UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
 
 
 def _unit_of(key: str) -> str:
-    if key.startswith("cost") or key.endswith("_cost"):
-        return "cost"
     for suffix, unit in _UNIT_SUFFIXES:
         if key.endswith(suffix):
             return unit
+    if key.startswith("cost") or key.endswith("_cost"):
+        return "cost"
     return ""
 
 
@@ -241,8 +241,9 @@ def render_finding_markdown(finding: Finding, level: int = 3) -> str:
     return "\n".join(out)
 
 
-def render_findings_markdown(findings: Iterable[Finding]) -> str:
-    """Findings grouped by severity as markdown sections (used inside the full report too)."""
+def render_findings_markdown(findings: Iterable[Finding], level: int = 2) -> str:
+    """Findings grouped by severity as markdown sections; ``level`` is the heading level of the
+    severity groups (the full report nests them one level deeper)."""
     ranked = sort_findings(list(findings))
     if not ranked:
         return "I have identified no problems.\n"
@@ -252,6 +253,6 @@ def render_findings_markdown(findings: Iterable[Finding]) -> str:
         group = [f for f in ranked if f.severity == sev]
         if not group:
             continue
-        out += [f"## {sev.capitalize()} ({fmt.num(len(group))})", ""]
-        out += [render_finding_markdown(f) for f in group]
+        out += [f"{'#' * level} {sev.capitalize()} ({fmt.num(len(group))})", ""]
+        out += [render_finding_markdown(f, level + 1) for f in group]
     return "\n".join(out).rstrip() + "\n"

@@ -110,7 +110,7 @@ def check(ctx: QueryContext) -> list[Finding]:
                         "expression for every row."
                     ),
                     recommendation=advice,
-                    evidence={"rows": detail.row_estimate, "indexes_on_column": len(indexed)},
+                    evidence={"table_rows": detail.row_estimate, "indexes_on_column": len(indexed)},
                     ddl=statements,
                     rollback=undo,
                     impact=float(detail.row_estimate or 0),

@@ -107,7 +107,7 @@ def check(ctx: QueryContext) -> list[Finding]:
                         "to another type the index no longer answers the comparison and the table is scanned."
                     ),
                     recommendation=advice,
-                    evidence={"rows": detail.row_estimate, "indexes_on_column": len(indexed)},
+                    evidence={"table_rows": detail.row_estimate, "indexes_on_column": len(indexed)},
                     impact=float(detail.row_estimate or 0),
                 )
             )

@@ -121,7 +121,10 @@ def check(ctx: QueryContext) -> list[Finding]:
                         + ", so every row is read and matched."
                     ),
                     recommendation=advice,
-                    evidence={"rows": detail.row_estimate if detail else None, "pattern_fixed_chars": fixed},
+                    evidence={
+                        "table_rows": detail.row_estimate if detail else None,
+                        "pattern_fixed_chars": fixed,
+                    },
                     ddl=statements,
                     rollback=undo,
                     impact=float(detail.row_estimate or 0) if detail else 0.0,

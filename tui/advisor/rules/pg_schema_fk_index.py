@@ -90,7 +90,11 @@ def check_missing(ctx: SchemaContext) -> list[Finding]:
                             else ""
                         )
                     ),
-                    evidence={"rows": rows, "referenced_rows": parent_rows, "columns": len(fk.columns)},
+                    evidence={
+                        "table_rows": rows,
+                        "referenced_table_rows": parent_rows,
+                        "columns": len(fk.columns),
+                    },
                     ddl=[create],
                     rollback=[drop],
                     impact=float(rows or 0),

@@ -121,7 +121,7 @@ def check(ctx: SchemaContext) -> list[Finding]:
                     "cannot reference it."
                 ),
                 recommendation=advice,
-                evidence={"rows": rows, "size_bytes": detail.total_bytes},
+                evidence={"table_rows": rows, "size_bytes": detail.total_bytes},
                 ddl=statements,
                 rollback=undo,
                 impact=float(rows or 0) / 10,
