@@ -211,7 +211,7 @@ def test_analyze_hash_join_with_wrapped_lines() -> None:
     plan = load("mysql-analyze-hash-join.txt")
     assert (plan.format, plan.analyzed) == ("mysql-analyze", True)
     assert labels(plan) == ["Inner hash join", "Table scan on t2", "Hash", "Table scan on t1"]
-    join, t2, heading, t1 = plan.nodes()
+    join, t2, heading, _t1 = plan.nodes()
     assert join.extra["join_algorithm"] == "hash"
     assert (join.cost, join.rows_estimated, join.rows_actual) == (3.5, 5.0, 1.0)
     assert t2.time_inclusive_ms == pytest.approx(0.0221)
@@ -439,7 +439,8 @@ def test_json_inside_the_mysql_clients_table_border() -> None:
 
 
 def test_vertical_output_label() -> None:
-    text = "*************************** 1. row ***************************\nEXPLAIN: " + (
-        FIXTURES / "mysql-v2-range-scan.json"
-    ).read_text()
+    text = (
+        "*************************** 1. row ***************************\nEXPLAIN: "
+        + (FIXTURES / "mysql-v2-range-scan.json").read_text()
+    )
     assert parse_mysql_plan(text).format == "mysql-json-v2"

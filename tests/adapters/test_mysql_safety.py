@@ -1,0 +1,241 @@
+"""Live safety tests of the MySQL/MariaDB adapter: read-only sessions refuse every write (counted on
+the server), timeouts stop statements, cancel reaches the server (checked in the processlist), and
+ANALYZE never executes a write in a read-only session."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.live import LiveServer
+from tui.adapters.mysql import MySQLAdapter
+from tui.core.connspec import parse_url
+from tui.core.errors import Cancelled, DbscopeError, ReadOnlyViolation, UsageError
+
+pytestmark = pytest.mark.live_mysql
+
+SETUP = """
+CREATE TABLE accounts (id INT PRIMARY KEY, owner VARCHAR(20), balance INT) ENGINE=InnoDB;
+CREATE TABLE `Audit Log` (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(50)) ENGINE=InnoDB;
+INSERT INTO accounts SELECT seq, CONCAT('o', seq), 100 FROM seq_1_to_20;
+INSERT INTO `Audit Log` (note) VALUES ('a'), ('b');
+CREATE PROCEDURE bump() UPDATE accounts SET balance = balance + 1;
+"""
+OUTFILE = "/tmp/dbscope_readonly_probe.txt"
+DESTRUCTIVE = [
+    "INSERT INTO accounts VALUES (99, 'x', 1)",
+    "INSERT INTO accounts SELECT id + 100, owner, balance FROM accounts",
+    "REPLACE INTO accounts VALUES (1, 'x', 0)",
+    "UPDATE accounts SET balance = 0",
+    "DELETE FROM accounts",
+    "DELETE FROM `Audit Log` WHERE id = 1",
+    "TRUNCATE TABLE accounts",
+    "DROP TABLE accounts",
+    "DROP TABLE `Audit Log`",
+    "ALTER TABLE accounts ADD COLUMN x INT",
+    "CREATE TABLE intruder (a INT)",
+    "CREATE INDEX ix_owner ON accounts (owner)",
+    "RENAME TABLE accounts TO accounts_old",
+    "CREATE TEMPORARY TABLE tmp_probe (a INT)",
+    "GRANT SELECT ON *.* TO 'dbscope_intruder'@'%' IDENTIFIED BY 'x'",
+    "SET GLOBAL max_connections = 7",
+    "SET SESSION TRANSACTION READ WRITE",
+    "SET @@SESSION.tx_read_only = 0",
+    "/*!50000 SET GLOBAL max_connections = 7 */",
+    "START TRANSACTION READ WRITE",
+    f"SELECT * FROM accounts INTO OUTFILE '{OUTFILE}'",
+    "CALL bump()",
+    "PREPARE s FROM 'SET GLOBAL max_connections = 7'",
+    "LOCK TABLES accounts WRITE",
+    "ANALYZE TABLE accounts",
+    "FLUSH TABLES",
+    "SELECT 1; DELETE FROM accounts",
+]
+
+
+@pytest.fixture(autouse=True)
+def _no_personal_client_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for name in ("MYSQL_HOST", "MYSQL_TCP_PORT", "MYSQL_UNIX_PORT", "MYSQL_PWD"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def db_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def open_adapter(url: str, **options: object) -> MySQLAdapter:
+    spec = parse_url(url)
+    for key, value in options.items():
+        setattr(spec, key, value)
+    adapter = MySQLAdapter(spec)
+    adapter.connect()
+    return adapter
+
+
+@pytest.fixture
+def bank(mysql_server: LiveServer, mysql_scratch: str) -> Iterator[str]:
+    mysql_server.execute(SETUP, db_name(mysql_scratch))
+    yield mysql_scratch
+
+
+def snapshot(server: LiveServer, url: str) -> tuple:
+    db = db_name(url)
+    return (
+        server.execute("SELECT COUNT(*), SUM(balance), SUM(owner = 'x') FROM accounts", db)[0],
+        server.execute("SELECT COUNT(*) FROM `Audit Log`", db)[0],
+        server.execute(
+            "SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME) FROM information_schema.TABLES "
+            f"WHERE TABLE_SCHEMA = '{db}'"
+        )[0],
+        server.execute(f"SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = '{db}'")[0],
+        server.execute("SELECT @@GLOBAL.max_connections")[0],
+        server.execute("SELECT COUNT(*) FROM mysql.user WHERE user = 'dbscope_intruder'")[0],
+    )
+
+
+def test_every_destructive_statement_is_refused_and_nothing_changes(
+    bank: str, mysql_server: LiveServer
+) -> None:
+    before = snapshot(mysql_server, bank)
+    adapter = open_adapter(bank)
+    refused = []
+    try:
+        for statement in DESTRUCTIVE:
+            with pytest.raises(DbscopeError) as error:
+                adapter.run(statement)
+            refused.append((statement, type(error.value).__name__))
+            # still read-only afterwards, whatever the statement tried
+            assert adapter.run("SELECT @@tx_read_only").rows == [(1,)]
+        for statement in ("DELETE FROM accounts", "UPDATE accounts SET balance = 0"):
+            with pytest.raises(ReadOnlyViolation):
+                adapter.explain(statement, analyze=True)
+            with pytest.raises(ReadOnlyViolation):
+                adapter.explain(statement, analyze=True, allow_writes=True)
+    finally:
+        adapter.close()
+    assert snapshot(mysql_server, bank) == before
+    assert not Path(OUTFILE).exists()
+    # Writes the server itself stops come back as ReadOnlyViolation (error 1792).
+    kinds = dict(refused)
+    assert kinds["INSERT INTO accounts VALUES (99, 'x', 1)"] == "ReadOnlyViolation"
+    assert kinds["DROP TABLE accounts"] == "ReadOnlyViolation"
+    assert kinds["SELECT 1; DELETE FROM accounts"] == "QueryError"  # no multi-statements: syntax error
+    assert len(refused) == len(DESTRUCTIVE)
+
+
+def test_the_server_enforces_read_only_not_only_dbscope(bank: str) -> None:
+    """Bypass the client-side guard: the session itself refuses the write (error 1792)."""
+    adapter = open_adapter(bank)
+    try:
+        conn = adapter._query_conn()
+        with conn.cursor() as cur, pytest.raises(Exception) as raw:
+            cur.execute("UPDATE accounts SET balance = 0")
+        assert raw.value.args[0] == 1792
+    finally:
+        adapter.close()
+
+
+def test_read_write_mode_writes_positive_control(bank: str, mysql_server: LiveServer) -> None:
+    adapter = open_adapter(bank, read_write=True)
+    try:
+        assert adapter.server.read_only is False
+        page = adapter.run("UPDATE accounts SET balance = balance + 1 WHERE id = 1")
+        assert page.rowcount == 1
+        # ANALYZE of a write with confirmation runs in a transaction that is rolled back.
+        with pytest.raises(UsageError):
+            adapter.explain("DELETE FROM accounts WHERE id > 10", analyze=True)
+        output = adapter.explain("DELETE FROM accounts WHERE id > 10", analyze=True, allow_writes=True)
+        assert output.rolled_back and output.analyzed
+        with pytest.raises(UsageError):
+            adapter.explain("DROP TABLE accounts", analyze=True, allow_writes=True)
+    finally:
+        adapter.close()
+    assert mysql_server.execute("SELECT COUNT(*), SUM(balance) FROM accounts", db_name(bank))[0] == (20, 2001)
+
+
+def test_statement_timeout_stops_a_long_statement(bank: str) -> None:
+    adapter = open_adapter(bank, statement_timeout_ms=1000)
+    try:
+        started = time.monotonic()
+        with pytest.raises(Cancelled) as timeout:
+            adapter.run("SELECT SLEEP(5)")
+        elapsed = time.monotonic() - started
+        assert timeout.value.title == "Statement timeout"
+        assert elapsed < 3
+        assert adapter.run("SELECT 1").rows == [(1,)]  # the session survives
+    finally:
+        adapter.close()
+
+
+def _sleepers(server: LiveServer, marker: str) -> int:
+    return int(
+        server.execute(
+            f"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%{marker}%'"
+            " AND INFO NOT LIKE '%PROCESSLIST%'"
+        )[0][0]
+    )
+
+
+def test_cancel_reaches_the_server(bank: str, mysql_server: LiveServer) -> None:
+    adapter = open_adapter(bank, statement_timeout_ms=60_000)
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["page"] = adapter.run("SELECT SLEEP(30) AS dbscope_cancel_probe")
+        except DbscopeError as exc:
+            outcome["error"] = exc
+
+    assert adapter.cancel() is False  # nothing running yet
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while _sleepers(mysql_server, "dbscope_cancel_probe") == 0:
+        assert time.monotonic() < deadline, "the statement never showed up in the processlist"
+        time.sleep(0.05)
+    asked = time.monotonic()
+    assert adapter.cancel() is True
+    worker.join(timeout=5)
+    stopped = time.monotonic() - asked
+    try:
+        assert not worker.is_alive()
+        assert stopped < 1.0
+        assert isinstance(outcome.get("error"), Cancelled)
+        assert _sleepers(mysql_server, "dbscope_cancel_probe") == 0
+        assert adapter.run("SELECT 2").rows == [(2,)]
+    finally:
+        adapter.close()
+
+
+def test_cancel_of_analyze(bank: str, mysql_server: LiveServer) -> None:
+    adapter = open_adapter(bank, statement_timeout_ms=60_000)
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["plan"] = adapter.explain(
+                "SELECT SLEEP(20) AS dbscope_analyze_probe FROM accounts LIMIT 1", analyze=True
+            )
+        except DbscopeError as exc:
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while _sleepers(mysql_server, "dbscope_analyze_probe") == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert adapter.cancel()
+    worker.join(timeout=5)
+    try:
+        assert not worker.is_alive()
+        assert isinstance(outcome.get("error"), Cancelled)
+        assert _sleepers(mysql_server, "dbscope_analyze_probe") == 0
+    finally:
+        adapter.close()
