@@ -133,7 +133,7 @@ async def test_quoted_and_unicode_names_open(shop_url: str) -> None:
             detail = app.main_screen.query_one(DetailPane)
             await wait_until(
                 pilot,
-                lambda expected=expected: (
+                lambda expected=expected, detail=detail: (
                     detail.detail is not None and detail.detail.node.qualified_name == expected
                 ),
                 expected,
@@ -312,12 +312,16 @@ async def test_switch_database_without_restart(shop_url: str, pg_server: LiveSer
             await pilot.press("d")
             from tui.screens.picker import PickerModal
 
-            await wait_until(pilot, lambda: isinstance(app.screen, PickerModal), "the database picker")
+            await wait_until(
+                pilot, lambda app=app: isinstance(app.screen, PickerModal), "the database picker"
+            )
             await pilot.press(*other)
             await pilot.press("enter")
             await wait_until(
                 pilot,
-                lambda: any(n.data is not None and n.data.name == "elsewhere" for n in tree.root.children),
+                lambda tree=tree: any(
+                    n.data is not None and n.data.name == "elsewhere" for n in tree.root.children
+                ),
                 "the other database's schemas",
             )
             assert app.adapter is not None and app.adapter.server is not None
