@@ -245,8 +245,12 @@ def _kind(node: Any, right: Any) -> str:
     if isinstance(node, exp.EQ):
         return "eq" if is_constant(right) else "other"
     if isinstance(node, exp.Is):
-        return "is_null" if isinstance(right, exp.Null) else "other"
+        if not isinstance(right, exp.Null):
+            return "other"
+        return "not_null" if node.args.get("negate") else "is_null"
     if isinstance(node, exp.In):
+        if node.args.get("negate"):
+            return "not_in"
         if isinstance(right, list):
             return "in" if all(is_constant(v) for v in right) else "other"
         return "in_subquery"
@@ -272,10 +276,10 @@ def _kind(node: Any, right: Any) -> str:
 
 
 def _flatten(node: Any, kind: type) -> list[Any]:
+    while isinstance(node, exp.Paren) and isinstance(node.this, exp.Paren | kind):
+        node = node.this
     if isinstance(node, kind):
         return [part for child in (node.this, node.args.get("expression")) for part in _flatten(child, kind)]
-    if isinstance(node, exp.Paren) and isinstance(node.this, kind):
-        return _flatten(node.this, kind)
     return [node]
 
 

@@ -22,15 +22,19 @@ MIN_MS = 1.0
 
 
 def _jit_total(ctx: PlanContext) -> float | None:
+    """JIT → Timing → Total in ms (the parser keeps it as ``total_ms``; raw EXPLAIN keys as a fallback)."""
     jit = ctx.plan.jit or {}
-    timing = jit.get("Timing")
-    if isinstance(timing, dict):
-        total = timing.get("Total")
-        if isinstance(total, dict):  # PG ≥ 15 nests Generation etc. under {"Total": …} in some fields
-            total = total.get("Total")
-        if isinstance(total, int | float):
-            return float(total)
-    return None
+    total = jit.get("total_ms")
+    if total is None:
+        timing = jit.get("Timing") or jit.get("timing")
+        total = timing.get("Total") if isinstance(timing, dict) else None
+    return float(total) if isinstance(total, int | float) else None
+
+
+def _jit_functions(ctx: PlanContext) -> int | None:
+    jit = ctx.plan.jit or {}
+    value = jit.get("functions", jit.get("Functions"))
+    return value if isinstance(value, int) else None
 
 
 def check_jit(ctx: PlanContext) -> list[Finding]:
@@ -38,7 +42,7 @@ def check_jit(ctx: PlanContext) -> list[Finding]:
     jit_ms = _jit_total(ctx)
     if not execution or jit_ms is None or jit_ms < MIN_MS or jit_ms / execution <= JIT_SHARE:
         return []
-    functions = (ctx.plan.jit or {}).get("Functions")
+    functions = _jit_functions(ctx)
     share = jit_ms / execution
     return [
         plan_finding(

@@ -40,6 +40,8 @@ def _rewrite(
     try:
         inner = select.copy()
         inner_col = inner.expressions[0].copy()
+        if isinstance(inner_col, exp.Alias):
+            inner_col = inner_col.this
         inner.set("expressions", [exp.Literal.number(1)])
         inner = inner.where(exp.EQ(this=inner_col, expression=outer.copy()), copy=False)
         return f"NOT EXISTS ({inner.sql(dialect=ctx.dialect)})"
@@ -70,15 +72,16 @@ def check(ctx: QueryContext) -> list[Finding]:
                     nullable = col.nullable
                 if ref is not None and select.args.get("where") is not None:
                     # WHERE y IS NOT NULL inside the subquery removes the NULLs.
-                    for cond in select.args["where"].find_all(exp.Not):
-                        inner = cond.this
-                        is_col = isinstance(inner, exp.Is) and isinstance(inner.this, exp.Column)
-                        if is_col and inner.this.name == projected.name:
+                    for cond in select.args["where"].find_all(exp.Is):
+                        negated = cond.args.get("negate") or isinstance(cond.parent, exp.Not)
+                        is_col = isinstance(cond.this, exp.Column) and isinstance(cond.expression, exp.Null)
+                        if negated and is_col and cond.this.name == projected.name:
                             nullable = False
             if nullable is False:
                 continue
             not_node = p.node
-            outer = not_node.this.this if isinstance(not_node.this, exp.In) else None
+            in_node = not_node if isinstance(not_node, exp.In) else not_node.this
+            outer = in_node.this if isinstance(in_node, exp.In) else None
             rewrite = _rewrite(not_node, select, outer, ctx) if outer is not None else None
             out.append(
                 query_finding(
