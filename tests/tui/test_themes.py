@@ -127,7 +127,7 @@ def test_a_broken_user_theme_is_skipped_and_reported_not_fatal(tmp_path: Path) -
     assert "lcars" in themes.themes
     assert len(themes.errors) == 1 and "bad.toml" in themes.errors[0].message
     # Asking for the broken theme by name raises its own error, naming file and field.
-    with pytest.raises(ThemeError, match="bad.toml: field 'primary'"):
+    with pytest.raises(ThemeError, match=r"bad\.toml: field 'primary'"):
         resolve_theme_name("bad", themes)
 
 
