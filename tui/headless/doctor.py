@@ -98,7 +98,7 @@ def collect(environ: dict[str, str] | None = None, config_path: str | None = Non
     report.add("dbscope", "python", platform.python_version())
     report.add("dbscope", "platform", platform.platform())
 
-    size = shutil.get_terminal_size(fallback=(0, 0))
+    size = _terminal_size()
     report.add(
         "terminal", "size", f"{size.columns}x{size.lines}" if size.columns else "unknown (not a terminal)"
     )
