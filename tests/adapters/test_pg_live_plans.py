@@ -443,3 +443,47 @@ def test_cli_top(db: str, capsys: pytest.CaptureFixture[str]) -> None:
         assert list(document) == ["engine", "statements"] and len(document["statements"]) <= 5
     else:  # pg_stat_statements not loaded on this server: one clear line, exit 3
         assert code == 3 and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_cli_advise_markdown(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(capsys, "advise", db, "--format", "markdown")
+    assert code == 0, err
+    assert out.startswith("# ") and db.rsplit("/", 1)[-1] in out.splitlines()[0]
+
+
+@pytest.fixture(scope="module")
+def workload_url(pgss_cluster: Any) -> str:
+    """A database on a cluster that preloads pg_stat_statements, with a small recorded workload: one
+    statement on a table that still exists, one on a table dropped since."""
+    with psycopg.connect(pgss_cluster.url(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS plans_top")
+        conn.execute("CREATE DATABASE plans_top")
+    url: str = pgss_cluster.url("plans_top")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION pg_stat_statements")
+        conn.execute("CREATE TABLE t AS SELECT g AS id, g % 100 AS k FROM generate_series(1, 50000) g")
+        conn.execute("CREATE TABLE gone (id int)")
+        conn.execute("ANALYZE")
+        conn.execute("SELECT pg_stat_statements_reset()")
+        for i in range(12):
+            conn.execute("SELECT count(*) FROM t WHERE k = %s", (i,))
+        for _ in range(5):
+            conn.execute("SELECT count(*) FROM gone")
+        conn.execute("DROP TABLE gone")
+    return url
+
+
+def test_cli_top_with_explain(workload_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(capsys, "top", workload_url, "--explain", "--sort", "calls", "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert list(document) == ["engine", "statements"] and document["engine"] == "postgresql"
+    by_query = {s["query"]: s for s in document["statements"]}
+    on_t = next(s for q, s in by_query.items() if "FROM t WHERE k = $1" in q)
+    assert on_t["calls"] == 12 and "error" not in on_t and isinstance(on_t["findings"], list)
+    on_gone = next(s for q, s in by_query.items() if "FROM gone" in q)
+    assert on_gone["calls"] == 5 and on_gone["findings"] == []
+    assert "gone" in on_gone["error"] and "\n" not in on_gone["error"]  # reported per statement
+    code, out, err = cli(capsys, "top", workload_url, "--explain", "--sort", "calls")
+    assert code == 0, err
+    assert "top statements by calls" in out and "could not explain it" in out

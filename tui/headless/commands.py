@@ -13,7 +13,15 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tui.core import fmt
-from tui.core.errors import DbscopeError, PlanInputError, QueryError, UsageError
+from tui.core.errors import (
+    Cancelled,
+    ConnectError,
+    DbscopeError,
+    Disconnected,
+    PlanInputError,
+    QueryError,
+    UsageError,
+)
 from tui.core.finding import SEVERITY_RANK, Finding
 
 if TYPE_CHECKING:
@@ -198,13 +206,14 @@ def cmd_advise(args: argparse.Namespace) -> int:
     with _connected(args) as adapter:
         facts = _adapter_call("reading the schema", lambda: adapter.schema_facts(args.schema))
         engine = _engine(adapter)
+        server = adapter.server
     findings = _advise("schema", lambda: advise_schema(facts))
     if args.format == "json":
         from tui.headless.plan_output import dumps, sanitize_json
 
         _write(dumps({"engine": engine, "findings": [sanitize_json(f.to_json()) for f in findings]}))
     elif args.format == "markdown":
-        _write(_schema_markdown(engine, facts, findings))
+        _write(_schema_markdown(engine, facts, findings, server))
     else:
         from tui.headless.plan_output import findings_text
 
@@ -212,18 +221,17 @@ def cmd_advise(args: argparse.Namespace) -> int:
     return 1 if fails(findings, args.fail_on) else 0
 
 
-def _schema_markdown(engine: str, facts: Any, findings: list[Finding]) -> str:
+def _schema_markdown(engine: str, facts: Any, findings: list[Finding], server: Any) -> str:
+    """The advisor's full report when it is available, else a title and the findings."""
     try:
         from tui.advisor.report import render_report
     except ImportError:
-        render_report = None
-    if render_report is not None:
-        return str(render_report(findings, facts=facts, engine=engine))
-    from tui.headless.plan_output import ENGINE_NAMES, findings_markdown
+        from tui.headless.plan_output import ENGINE_NAMES, findings_markdown
 
-    database = getattr(facts, "database", "") or ""
-    title = f"# {ENGINE_NAMES.get(engine, engine)} schema report" + (f": {database}" if database else "")
-    return f"{title}\n\n{findings_markdown(findings)}"
+        database = getattr(facts, "database", "") or ""
+        title = f"# {ENGINE_NAMES.get(engine, engine)} schema report" + (f": {database}" if database else "")
+        return f"{title}\n\n{findings_markdown(findings)}"
+    return render_report(facts, findings, server=server)
 
 
 # -- top -------------------------------------------------------------------------------------------------
@@ -269,7 +277,9 @@ def _explain_statement(adapter: Adapter, stat: Any) -> tuple[list[Finding], str 
     try:
         output = _adapter_call("EXPLAIN", lambda: adapter.explain(stat.query, analyze=False))
         plan = parse_plan(output.text)
-    except (QueryError, UsageError, PlanInputError) as exc:
+    except (ConnectError, Disconnected, Cancelled):
+        raise  # the session is gone: the whole command fails
+    except DbscopeError as exc:  # this statement cannot be explained (DDL, dropped table, privilege…)
         return [], exc.one_line()
     findings = _advise(
         "statement", lambda: advise_plan(plan, query=stat.query, adapter=adapter, calls=stat.calls)
@@ -298,7 +308,8 @@ def _top_text(engine: str, rows: list[dict[str, Any]], args: argparse.Namespace)
             )
         )
     widths = [max(len(r[c]) for r in table) for c in range(len(header) - 1)]
-    lines = [f"{ENGINE_NAMES.get(engine, engine)} top statements by {args.sort} time"]
+    order = {"total": "total time", "mean": "mean time", "calls": "calls"}.get(args.sort, args.sort)
+    lines = [f"{ENGINE_NAMES.get(engine, engine)} top statements by {order}"]
     for r in table:
         cells = [r[0].rjust(widths[0]), *(r[c].rjust(widths[c]) for c in range(1, len(widths))), r[-1]]
         lines.append("  ".join(cells))
