@@ -318,3 +318,20 @@ def test_cache_misses_fire_on_mostly_read_blocks() -> None:
 
 def test_cached_plan_is_silent() -> None:
     assert pg_plan_buffers.check(plan_ctx(fixture("postgres-sort-disk-spill.json"))) == []
+
+
+def test_overestimate_under_a_limit_is_not_a_misestimate() -> None:
+    child = scan(**{"Plan Rows": 50_000, "Parent Relationship": "Outer"}, **analyzed(100, 0.5))
+    limit = {
+        "Node Type": "Limit",
+        "Total Cost": 1.0,
+        "Plan Rows": 100,
+        "Plan Width": 8,
+        "Plans": [child],
+        **analyzed(100, 0.6),
+    }
+    assert pg_plan_misestimate.check(plan_ctx(pg_plan(limit, execution_ms=0.7))) == []
+    # an underestimate below a Limit is still an error of the planner
+    child["Plan Rows"], child["Actual Rows"] = 10, 5_000
+    limit["Actual Rows"] = 5_000
+    assert len(pg_plan_misestimate.check(plan_ctx(pg_plan(limit, execution_ms=0.7)))) == 1

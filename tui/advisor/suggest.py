@@ -237,6 +237,15 @@ def candidate_from_filter(
     eq_kinds = EQUALITY_KINDS | ({"join"} if include_joins else set())
     own = [p for p in qfacts.predicates if p.column and p.table is not None and p.table.name == table]
     equality = [p.column for p in own if p.kind in eq_kinds and p.column]
+    if include_joins:  # other.col = this.col: the join key is on the right-hand side
+        equality += [
+            p.other_column
+            for p in qfacts.predicates
+            if p.kind == "join"
+            and p.other_column
+            and p.other_table is not None
+            and p.other_table.name == table
+        ]
     ranges = [p.column for p in own if p.kind in RANGE_KINDS and p.column]
     if detail is not None:
         return build_candidate(

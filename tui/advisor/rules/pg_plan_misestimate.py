@@ -27,6 +27,21 @@ MIN_ROWS = 100
 STATISTICS_TARGET = 1000
 
 
+def stops_early(node: PlanNode, parents: dict[int, PlanNode]) -> bool:
+    """True when an ancestor may stop reading this node early (LIMIT, merge join, semi/anti join,
+    EXISTS sub-plans), which makes an overestimate meaningless."""
+    current = parents.get(node.node_id)
+    child = node
+    while current is not None:
+        op = current.operation
+        if op.startswith("Limit") or "Merge" in op or "Semi Join" in op or "Anti Join" in op:
+            return True
+        if child.role in ("SubPlan", "InitPlan"):
+            return True
+        child, current = current, parents.get(current.node_id)
+    return False
+
+
 def _bad(node: PlanNode) -> bool:
     return (
         not node.never_executed
@@ -116,8 +131,11 @@ def check(ctx: PlanContext) -> list[Finding]:
     out: list[Finding] = []
     if not ctx.plan.analyzed:
         return out
+    parents = {child.node_id: n for n in ctx.plan.nodes() for child in n.children}
     for node in ctx.plan.nodes():
         if not _bad(node) or any(_bad(child) for child in node.children):
+            continue
+        if node.estimate_direction == "over" and stops_early(node, parents):
             continue
         factor = node.estimate_factor or 0.0
         direction = "under" if node.estimate_direction == "under" else "over"

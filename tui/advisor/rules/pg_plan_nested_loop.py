@@ -56,7 +56,10 @@ def check(ctx: PlanContext) -> list[Finding]:
         ddl: list[str] = []
         undo: list[str] = []
         if scan.operation.endswith("Seq Scan") and rel is not None:
-            advice, ddl, undo = index_advice(scan, ctx, rel, scan.filter, joins=True)
+            # The join condition sits on the inner scan (Filter) or on the loop itself (Join Filter).
+            parts = [c for c in (scan.filter, node.extra.get("Join Filter")) if isinstance(c, str) and c]
+            condition = " AND ".join(f"({c})" for c in parts) or None
+            advice, ddl, undo = index_advice(scan, ctx, rel, condition, joins=True)
             advice = (
                 f"Each of the {fmt.num(inner.loops)} loops scans {rel.qualified} sequentially. " + advice
                 if advice
