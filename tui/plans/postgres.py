@@ -61,6 +61,7 @@ BUFFER_FIELDS: tuple[tuple[str, str], ...] = (
 
 _BUFFER_NAMES = dict(BUFFER_FIELDS)
 _BUFFER_KEYS = frozenset(_BUFFER_NAMES)
+_TIME_BUFFER_NAMES = frozenset(name for name in _BUFFER_NAMES.values() if name.endswith("_ms"))
 _AGG_NAMES = {
     "Plain": "Aggregate",
     "Sorted": "GroupAggregate",
@@ -327,7 +328,10 @@ def _make_node(raw: dict[str, Any], node_type: str, node_id: int, gather_workers
     effective_loops = loops if loops is not None and loops >= 0 else 1
     total_time = _num(get("Actual Total Time"))
     if total_time is not None:
-        node.time_inclusive_ms = _round(total_time * effective_loops / (gather_workers + 1))
+        if effective_loops == 1 and not gather_workers:
+            node.time_inclusive_ms = total_time
+        else:
+            node.time_inclusive_ms = _round(total_time * effective_loops / (gather_workers + 1))
     if rows_actual is not None:
         node.rows_actual_total = rows_actual * effective_loops
     removed = None
@@ -352,13 +356,14 @@ def _make_node(raw: dict[str, Any], node_type: str, node_id: int, gather_workers
         launched = _num(get("Workers Launched"))
         node.workers_planned = int(planned) if planned is not None else None
         node.workers_launched = int(launched) if launched is not None and launched >= 0 else None
-    # One comprehension (this runs for every node of every plan): numbers only, no bools or huge ints.
-    node.buffers = buffers = {
-        _BUFFER_NAMES[key]: value
-        for key in _BUFFER_KEYS.intersection(raw)
-        if (type(value := raw[key]) is float and value - value == 0)
-        or (type(value) is int and -_INT_LIMIT < value < _INT_LIMIT)
-    }
+    # This runs for every node of every plan: copy first, check types only when something is odd.
+    node.buffers = buffers = {_BUFFER_NAMES[key]: raw[key] for key in _BUFFER_KEYS.intersection(raw)}
+    for value in buffers.values():
+        if type(value) is not int or not -_INT_LIMIT < value < _INT_LIMIT:
+            node.buffers = buffers = {
+                name: number for name, number in buffers.items() if _num(number) is not None
+            }
+            break
     if "shared_io_read_ms" in buffers or "local_io_read_ms" in buffers or "shared_io_write_ms" in buffers:
         for op in ("read", "write"):
             shared, local = buffers.get(f"shared_io_{op}_ms"), buffers.get(f"local_io_{op}_ms")
@@ -371,6 +376,9 @@ def _exclusive_times(nodes: list[PlanNode], node_types: list[str]) -> None:
     for node in nodes:
         inclusive = node.time_inclusive_ms
         if inclusive is None:
+            continue
+        if not node.children:
+            node.time_exclusive_ms = inclusive if inclusive > 0 else 0.0
             continue
         is_result = node_types[node.node_id] == "Result"
         children_time = 0.0
@@ -476,23 +484,29 @@ def _within(node_id: int, ancestor_id: int, parents: list[int]) -> bool:
 def _exclusive_costs_and_buffers(nodes: list[PlanNode]) -> None:
     for node in nodes:
         children = node.children
-        if node.cost is not None:
-            cost = node.cost
+        cost = node.cost
+        buffers = node.buffers
+        if not children:  # leaves (most nodes of a big plan): exclusive = inclusive
+            if cost is not None:
+                node.cost_exclusive = cost if cost > 0 else 0.0
+            if buffers:
+                node.buffers_exclusive = dict(buffers)
+            continue
+        if cost is not None:
             for child in children:
                 if child.cost is not None and child.role != "CTE":
                     cost -= child.cost
             node.cost_exclusive = max(0.0, _round(cost))
-        if node.buffers:
-            exclusive = dict(node.buffers)
+        if buffers:
+            exclusive = dict(buffers)
             for child in children:
                 if child.subplan_name is not None:
                     continue
                 for key, value in child.buffers.items():
                     if key in exclusive:
                         exclusive[key] -= value
-            for key, value in exclusive.items():
-                if type(value) is float:
-                    exclusive[key] = _round(value)
+            for key in _TIME_BUFFER_NAMES.intersection(exclusive):
+                exclusive[key] = _round(exclusive[key])
             node.buffers_exclusive = exclusive
 
 
