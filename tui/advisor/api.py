@@ -46,10 +46,13 @@ def advise_plan(
     """Findings for one plan (plan rules, query rules on ``query``, verified index suggestions when an
     adapter is given), ranked.
 
-    ``facts`` lets rules name columns, indexes and statistics; without them, query rules that need the
+    ``facts`` lets rules name columns, indexes and statistics; without them the adapter (when given) is
+    asked for the detail of the statement's own tables, and without either, query rules that need the
     schema stay silent rather than guess. ``verify=False`` skips HypoPG even when available (the
     suggestions are then "estimated, not verified"). ``suggest=False`` skips index suggestions."""
     query = query or plan.query
+    if facts is None and adapter is not None and query:
+        facts = _statement_facts(adapter, query, plan.engine)
     ctx = PlanContext.build(plan, facts=facts, calls=calls, query=query)
     findings = run_rules(load_rules("plan", plan.engine), ctx)
     if query:
@@ -83,6 +86,9 @@ def advise_query(
     """Query-text findings and index suggestions for a statement without a plan of its own."""
     from tui.advisor.querying import advise_query_text
 
+    if facts is None and adapter is not None:
+        facts = _statement_facts(adapter, query, engine)
+
     return rank_findings(
         advise_query_text(
             query,
@@ -96,6 +102,13 @@ def advise_query(
             calls=calls,
         )
     )
+
+
+def _statement_facts(adapter: Adapter, query: str, engine: str) -> SchemaFacts | None:
+    """The tables of ``query`` read through the adapter, when the caller passed no SchemaFacts."""
+    from tui.advisor.livefacts import facts_for_query
+
+    return facts_for_query(adapter, query, dialect_for(engine, adapter))
 
 
 def advise_schema(facts: SchemaFacts) -> list[Finding]:
