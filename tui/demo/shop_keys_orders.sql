@@ -18,7 +18,9 @@ CREATE INDEX orders_shipping_address_id_idx ON shop.orders (shipping_address_id)
 CREATE INDEX orders_status_created_at_idx ON shop.orders (status, created_at);
 -- DEFECT pg.unused-index: built for a one-off coupon campaign report; no query filters on coupon_code
 -- (idx_scan stays 0 - judged on statistics collected since the demo server started, which is short).
-CREATE INDEX orders_coupon_code_idx ON shop.orders (coupon_code);
+-- Two columns make it wider than orders_customer_id_idx, so count(*) never picks it for an
+-- index-only scan either.
+CREATE INDEX orders_coupon_code_created_at_idx ON shop.orders (coupon_code, created_at);
 
 COMMIT;
 
