@@ -93,6 +93,7 @@ DIGEST_SORTS = {
     "calls": "COUNT_STAR",
     "max": "MAX_TIMER_WAIT",
     "rows": "SUM_ROWS_EXAMINED",
+    "no_index": "SUM_NO_INDEX_USED + SUM_NO_GOOD_INDEX_USED",
 }
 PICOSECONDS_PER_MS = 1e9
 
@@ -568,6 +569,13 @@ class MySQLAdapter(Adapter):
             )
         elif self._usage_source is None:
             facts.notes.append(self.capabilities.index_usage.reason)
+        if self.capabilities.statement_stats:
+            try:
+                facts.server["statements"] = [
+                    _statement_facts(stat) for stat in self._digests(database, 50, DIGEST_SORTS["no_index"])
+                ]
+            except DbscopeError as exc:
+                facts.notes.append(f"statement digests are not readable: {exc.message}")
         if self._usage_source == "performance_schema":
             for view, column in (
                 ("schema_unused_indexes", "object_schema"),
@@ -731,6 +739,9 @@ class MySQLAdapter(Adapter):
         order = DIGEST_SORTS.get(sort)
         if order is None:
             raise UsageError(f"unknown sort {sort!r}: use {', '.join(DIGEST_SORTS)}")
+        return self._digests(self._database, limit, order)
+
+    def _digests(self, database: str, limit: int, order: str) -> list[StatementStat]:
         columns = {
             str(r["COLUMN_NAME"]).upper()
             for r in self._fetch(
@@ -786,6 +797,22 @@ def _statement(r: dict[str, Any]) -> StatementStat:
         no_good_index_used=int(r.get("no_good_index") or 0),
         extra=extra,
     )
+
+
+def _statement_facts(stat: StatementStat) -> dict[str, Any]:
+    """A digest as the schema rules read it (``SchemaFacts.server["statements"]``)."""
+    return {
+        "query": stat.query,
+        "sample": stat.extra.get("sample", ""),
+        "schema": stat.extra.get("schema"),
+        "calls": stat.calls,
+        "total_time_ms": stat.total_time_ms,
+        "mean_time_ms": stat.mean_time_ms,
+        "rows_sent": stat.rows,
+        "rows_examined": stat.extra.get("rows_examined", 0),
+        "no_index_used": stat.no_index_used or 0,
+        "no_good_index_used": stat.no_good_index_used or 0,
+    }
 
 
 def _short(statement: str, width: int = 120) -> str:

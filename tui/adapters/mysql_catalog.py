@@ -539,6 +539,7 @@ def load_details(
         return []
     _load_columns(fetch, where, params, details)
     _load_indexes(fetch, where, params, details)
+    _distinct_from_cardinality(details)
     _load_constraints(fetch, database, where, params, details)
     _load_foreign_keys(fetch, database, details, tables)
     _load_triggers(fetch, database, details)
@@ -713,6 +714,21 @@ def _load_indexes(
                 },
             )
         )
+
+
+def _distinct_from_cardinality(details: dict[str, ObjectDetail]) -> None:
+    """MySQL keeps no per-column statistics in the catalog, but an index's first key part has a
+    cardinality estimate: the number of distinct values of that column (advisor ordering uses it)."""
+    for detail in details.values():
+        by_name = {c.name: c for c in detail.columns}
+        for index in detail.indexes:
+            parts = index.options.get("key_parts") or []
+            if not parts or parts[0].get("sub_part") or parts[0].get("column") is None:
+                continue
+            column = by_name.get(parts[0]["column"])
+            value = parts[0].get("cardinality")
+            if column is not None and value is not None:
+                column.n_distinct = float(max(value, column.n_distinct or 0))
 
 
 def _load_constraints(

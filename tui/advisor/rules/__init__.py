@@ -66,6 +66,16 @@ RULE_MODULES: tuple[str, ...] = (
     "pg_schema_no_pk",
     "pg_schema_bloat",
     "pg_schema_sequences",
+    # MySQL / MariaDB plan rules
+    "mysql_plan_full_scan",
+    "mysql_plan_index_choice",
+    "mysql_plan_sort_temp",
+    "mysql_plan_join_buffer",
+    "mysql_plan_subquery",
+    # MySQL / MariaDB schema rules
+    "mysql_schema_no_pk",
+    "mysql_schema_indexes",
+    "mysql_schema_statements",
     # Query rules (sqlglot): sql_* apply to every SQL engine, pg_* to PostgreSQL
     "sql_query_select_star",
     "pg_query_function_on_column",
@@ -74,6 +84,13 @@ RULE_MODULES: tuple[str, ...] = (
     "sql_query_offset",
     "sql_query_not_in",
     "pg_query_implicit_cast",
+    # MongoDB plan rules
+    "mongo_plan_scans",
+    "mongo_plan_sort",
+    "mongo_plan_covered",
+    "mongo_plan_sharding",
+    # MongoDB schema rules
+    "mongo_schema_indexes",
 )
 
 
