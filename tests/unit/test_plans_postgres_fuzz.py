@@ -18,6 +18,7 @@ from tui.core.plan import Plan
 from tui.headless.plan_output import dumps, plan_document, render_plan_markdown, render_plan_text
 from tui.plans.detect import parse_plan
 from tui.plans.postgres import BUFFER_FIELDS, parse_postgres_plan
+from tui.plans.postgres_text import parse_postgres_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
 REAL_TEXTS = [
@@ -237,3 +238,54 @@ def test_deeply_nested_json_text_is_an_input_error() -> None:
     deep = '{"Plan": ' * 50_000 + "1" + "}" * 50_000
     with pytest.raises(PlanInputError, match=r"nested too deeply|'Plan' value"):
         parse_plan(deep)
+
+
+TEXT_LINES = [
+    "Seq Scan on t  (cost=0.00..1.00 rows=1 width=4) (actual time=0.010..0.020 rows=1 loops=1)",
+    "->  Hash Join  (cost=1.00..2.00 rows=2 width=8) (actual time=0.1..0.2 rows=2 loops=2)",
+    "->  Index Scan using i on s.t a  (cost=0.29..8.30 rows=1 width=4) (never executed)",
+    "->  Parallel Seq Scan on t (actual rows=3.50 loops=3)",
+    "InitPlan 1 (returns $0)",
+    "SubPlan 2",
+    "CTE x",
+    "Worker 0:  actual time=0.1..0.2 rows=1 loops=1",
+    "Worker 1:  Sort Method: quicksort  Memory: 25kB",
+    "Buffers: shared hit=1 read=2, temp written=3",
+    "I/O Timings: shared read=0.1, temp write=0.2",
+    "WAL: records=1 fpi=0 bytes=10 buffers full=0",
+    "Sort Method: external merge  Disk: 10kB",
+    "Heap Blocks: exact=1 lossy=2",
+    "Buckets: 1024 (originally 8)  Batches: 2 (originally 1)  Memory Usage: 9kB",
+    "Rows Removed by Filter: 5",
+    "Filter: (a = $0)",
+    "Output: a, (b + 1)",
+    "Workers: nonsense",
+    "Triggers: nonsense",
+    "Plans: nonsense",
+    "Node Type: 5",
+    "Planning:",
+    "JIT:",
+    "Functions: 3",
+    "Options: Inlining false, Optimization true",
+    "Timing: Generation 0.1 ms (Deform 0.0 ms), Total 0.2 ms",
+    "Settings: work_mem = '64kB', a = 'b'",
+    "Trigger t on x: time=1.0 calls=2",
+    "Planning Time: 0.1 ms",
+    "Execution Time: 1.0 ms",
+    "QUERY PLAN",
+    "------",
+    "(3 rows)",
+    "garbage ( ) :: =",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.sampled_from(TEXT_LINES)), min_size=1, max_size=14))
+def test_text_format_garbage_never_raises_anything_but_plan_input_error(lines: list[tuple[int, str]]) -> None:
+    text = "\n".join(" " * indent + line for indent, line in lines)
+    for call in (lambda: parse_postgres_text(text), lambda: parse_plan(text)):
+        try:
+            plan = call()
+        except PlanInputError:
+            continue
+        _exercise(plan)

@@ -226,7 +226,21 @@ def parse_postgres_plan(data: Any, raw_text: str | None = None) -> Plan:
                 return parse_postgres_text(data)
         data = decode_json(data, "PostgreSQL EXPLAIN (FORMAT JSON) output")
     top, warnings = _statement(data)
-    plan = build_plan(top, warnings)
+    try:
+        plan = build_plan(top, warnings)
+    except PlanInputError:
+        raise
+    except (
+        AttributeError,
+        TypeError,
+        ValueError,
+        KeyError,
+        IndexError,
+        OverflowError,
+        RecursionError,
+    ) as exc:
+        # Every field is type-checked and fuzzed; this keeps the promise for anything still unforeseen.
+        raise PlanInputError(f"could not read this plan ({type(exc).__name__}: {exc})") from None
     plan.raw = data
     return plan
 

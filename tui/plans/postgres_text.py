@@ -57,6 +57,7 @@ _RELATION_NODES = frozenset(
         "ModifyTable",
     }
 )
+_STRUCTURAL_KEYS = frozenset({"Plans", "Workers", "Triggers", "Plan"})
 _LIST_KEYS = frozenset({"Output", "Sort Key", "Presorted Key", "Group Key", "Hash Key"})
 _NUMERIC_KEYS = frozenset(
     {
@@ -362,7 +363,13 @@ def parse_postgres_text(text: str) -> Plan:
     """Parse PostgreSQL TEXT-format EXPLAIN output into a Plan (PlanInputError when it is not one)."""
     from tui.plans.postgres import build_plan
 
-    top, warnings = text_to_json(text)
+    try:
+        top, warnings = text_to_json(text)
+    except PlanInputError:
+        raise
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError) as exc:
+        # Every known oddity has its own check and test; this keeps the promise for the unknown ones.
+        raise PlanInputError(f"could not read this text plan ({type(exc).__name__}: {exc})") from None
     plan = build_plan(top, warnings, plan_format="postgresql-text")
     plan.raw = text
     return plan
@@ -431,7 +438,7 @@ def text_to_json(text: str) -> tuple[dict[str, Any], list[str]]:
             continue
         trigger = _TRIGGER.match(line)
         if trigger:
-            top.setdefault("Triggers", []).append(
+            _list_at(top, "Triggers").append(
                 {
                     "Trigger Name": trigger.group("name"),
                     **(
@@ -453,7 +460,7 @@ def text_to_json(text: str) -> tuple[dict[str, Any], list[str]]:
             if owner is None:
                 unread += 1
                 continue
-            workers = owner.setdefault("Workers", [])
+            workers = _list_at(owner, "Workers")
             number = int(worker.group("number"))
             entry = next((w for w in workers if w.get("Worker Number") == number), None)
             if entry is None:
@@ -477,6 +484,9 @@ def text_to_json(text: str) -> tuple[dict[str, Any], list[str]]:
             if stack and stack[-1][1] == "marker":
                 target = stack[-1][2][0]
             key, value = prop.group("key"), prop.group("value")
+            if key in _STRUCTURAL_KEYS:  # PostgreSQL never prints these as text lines
+                unread += 1
+                continue
             if value is None:
                 section: dict[str, Any] = {}
                 target[key] = section
@@ -495,6 +505,14 @@ def text_to_json(text: str) -> tuple[dict[str, Any], list[str]]:
     return top, warnings
 
 
+def _list_at(target: dict[str, Any], key: str) -> list[Any]:
+    """``target[key]`` as a list, replacing whatever a stray ``Key: value`` line put there."""
+    value = target.get(key)
+    if not isinstance(value, list):
+        value = target[key] = []
+    return value
+
+
 def _owner_node(stack: list[tuple[int, str, Any]]) -> dict[str, Any] | None:
     for _, kind, obj in reversed(stack):
         if kind == "node":
@@ -510,9 +528,9 @@ def _attach(parent_entry: tuple[int, str, Any], child: dict[str, Any]) -> None:
         owner, relationship, name = obj
         child["Parent Relationship"] = relationship
         child["Subplan Name"] = name
-        owner.setdefault("Plans", []).append(child)
+        _list_at(owner, "Plans").append(child)
     elif kind == "node":
-        obj.setdefault("Plans", []).append(child)
+        _list_at(obj, "Plans").append(child)
     else:
         raise PlanInputError("a plan node appears inside a detail section: the text plan is malformed")
 
@@ -522,10 +540,14 @@ def _relationships(root: dict[str, Any]) -> None:
     stack = [root]
     while stack:
         node = stack.pop()
-        children = node.get("Plans") or []
+        children = node.get("Plans")
+        if not isinstance(children, list):
+            continue
         node_type = node.get("Node Type")
         position = 0
         for child in children:
+            if not isinstance(child, dict):
+                continue
             if "Parent Relationship" not in child:
                 if node_type in ("Append", "Merge Append", "BitmapAnd", "BitmapOr"):
                     child["Parent Relationship"] = "Member"
