@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from tui.advisor import ddl
 from tui.advisor.context import TableIndex
 from tui.advisor.indexes import column, covering_index, distinct_values
-from tui.advisor.sqlfacts import EQUALITY_KINDS, RANGE_KINDS, Predicate, QueryFacts, TableRef
+from tui.advisor.querymodel import EQUALITY_KINDS, RANGE_KINDS, Predicate, QueryFacts, TableRef
 from tui.core.catalog import Index, ObjectDetail
 from tui.core.session import SchemaFacts
 

@@ -102,6 +102,8 @@ def load_rules(
     Modules not written yet are skipped, so engines can land their rule modules independently."""
     found: list[Rule] = []
     for name in modules:
+        if not _may_apply(name, category, engine):
+            continue
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
@@ -115,6 +117,26 @@ def load_rules(
                 continue
             found.append(rule)
     return tuple(found)
+
+
+# Module name prefix → the engines its rules may apply to (the naming convention of step 1 above), so
+# loading the rules of one engine and category never imports another's modules.
+_PREFIX_ENGINES = {
+    "pg": ("postgresql",),
+    "mysql": ("mysql", "mariadb"),
+    "mariadb": ("mariadb",),
+    "mongo": ("mongodb",),
+    "sql": ("postgresql", "mysql", "mariadb"),
+}
+
+
+def _may_apply(name: str, category: str | None, engine: str | None) -> bool:
+    parts = name.split("_")
+    if len(parts) < 3 or parts[0] not in _PREFIX_ENGINES or parts[1] not in ("plan", "schema", "query"):
+        return True  # not named by the convention: import it and let its Rules say
+    if category is not None and parts[1] != category:
+        return False
+    return engine is None or engine in _PREFIX_ENGINES[parts[0]]
 
 
 def rule_ids() -> tuple[str, ...]:

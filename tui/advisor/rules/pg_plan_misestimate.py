@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from tui.advisor import ddl
 from tui.advisor.context import PlanContext
+from tui.advisor.querymodel import EQUALITY_KINDS, RANGE_KINDS
 from tui.advisor.registry import Rule
 from tui.advisor.rules.common import NO_UNDO, Relation, plan_finding, relation_of, rounded
-from tui.advisor.sqlfacts import EQUALITY_KINDS, RANGE_KINDS, analyze_query, sql_text
 from tui.advisor.suggest import strip_pg_casts, taken_names
 from tui.core import fmt
 from tui.core.finding import Finding
@@ -59,6 +59,8 @@ def _condition_facts(node: PlanNode, rel: Relation) -> tuple[list[str], list[str
     ]
     if not parts:
         return [], []
+    from tui.advisor.sqlfacts import analyze_query, sql_text
+
     alias = node.extra.get("Alias")
     source = ddl.quote_ident(rel.table)
     if isinstance(alias, str) and alias != rel.table:
