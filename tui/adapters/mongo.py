@@ -389,7 +389,7 @@ class MongoAdapter(Adapter):
             )
             return folders
         if kind == "indexes":
-            indexes = conv.indexes_from_listing(self._list_indexes(key[1], key[2]))
+            indexes = conv.indexes_from_listing(self._list_indexes(key[1], key[2]), key[2])
             return [self._index_node(key[1], key[2], index) for index in indexes]
         if kind == "fields":
             schema = self._sample(key[1], key[2])
@@ -480,7 +480,7 @@ class MongoAdapter(Adapter):
         if node.kind == "database" and key:
             return self._database_detail(node, key[1])
         if node.kind == "index" and key and key[0] == "index":
-            indexes = conv.indexes_from_listing(self._list_indexes(key[1], key[2]))
+            indexes = conv.indexes_from_listing(self._list_indexes(key[1], key[2]), key[2])
             found = [i for i in indexes if i.name == key[3]]
             if not found:
                 raise QueryError(
@@ -509,7 +509,7 @@ class MongoAdapter(Adapter):
         node.type_label = conv.collection_type_label(info)
         is_view = info.get("type") == "view"
         if not is_view:
-            detail.indexes = conv.indexes_from_listing(self._list_indexes(database, collection))
+            detail.indexes = conv.indexes_from_listing(self._list_indexes(database, collection), collection)
             self._try(
                 detail,
                 "index usage ($indexStats)",
@@ -597,7 +597,7 @@ class MongoAdapter(Adapter):
                 continue
             detail = ObjectDetail(node=node)
             try:
-                detail.indexes = conv.indexes_from_listing(self._list_indexes(database, node.name))
+                detail.indexes = conv.indexes_from_listing(self._list_indexes(database, node.name), node.name)
             except DbscopeError as exc:
                 facts.notes.append(f"{node.name}: indexes unavailable: {exc.message}")
                 continue
@@ -620,7 +620,11 @@ class MongoAdapter(Adapter):
         if earliest is not None:
             facts.stats_since = earliest.isoformat()
             facts.stats_age_days = (datetime.now(UTC) - earliest).total_seconds() / 86_400
-        facts.server = {"version": self.server.version if self.server else "", "hosts": sorted(hosts)}
+        facts.server = {
+            "version": self.server.version if self.server else "",
+            "hosts": sorted(hosts),
+            "collected_at": datetime.now(UTC).isoformat(),
+        }
         if self.server is not None:
             facts.server["topology"] = self.server.settings.get("topology", "")
         return facts

@@ -279,8 +279,9 @@ def index_key_dict(key: Any) -> dict[str, Any]:
     return {}
 
 
-def index_from_spec(spec: dict[str, Any], name: str | None = None) -> Index:
-    """One listIndexes document (or an index_information() entry with its name) → Index."""
+def index_from_spec(spec: dict[str, Any], name: str | None = None, collection: str | None = None) -> Index:
+    """One listIndexes document (or an index_information() entry with its name) → Index; with the
+    collection, ``definition`` is the createIndex command that recreates it."""
     keys = index_key_dict(spec.get("key"))
     index_name = str(name or spec.get("name") or ms.default_index_name(keys))
     values = [v for v in keys.values()]
@@ -316,6 +317,8 @@ def index_from_spec(spec: dict[str, Any], name: str | None = None) -> Index:
         visible=not spec.get("hidden", False),
         options=options,
     )
+    if collection:
+        index.definition = create_index_command(collection, index)
     return index
 
 
@@ -353,11 +356,15 @@ def create_index_command(collection: str, index: Index) -> str:
     return ms.render_create_index(collection, _shell_keys(spec["key"]), _create_options(spec, index.name))
 
 
-def indexes_from_listing(specs: Iterable[dict[str, Any]] | dict[str, Any]) -> list[Index]:
+def indexes_from_listing(
+    specs: Iterable[dict[str, Any]] | dict[str, Any], collection: str | None = None
+) -> list[Index]:
     """listIndexes documents (a list) or ``index_information()`` (a name → spec dict) → Indexes."""
     if isinstance(specs, dict):
-        return [index_from_spec(spec, name) for name, spec in specs.items() if isinstance(spec, dict)]
-    return [index_from_spec(spec) for spec in specs if isinstance(spec, dict)]
+        return [
+            index_from_spec(spec, name, collection) for name, spec in specs.items() if isinstance(spec, dict)
+        ]
+    return [index_from_spec(spec, None, collection) for spec in specs if isinstance(spec, dict)]
 
 
 def _as_datetime(value: Any) -> datetime | None:

@@ -319,6 +319,8 @@ class _Builder:
         ):
             if key in planner:
                 header[key] = planner[key]
+            elif key in self.first_planner:  # sharded: the shards' planners carry the query
+                header[key] = self.first_planner[key]
         if "namespace" not in header and self.namespaces:
             header["namespace"] = self.namespaces[0]
         if not stats and len(self.cursors) == 1:
