@@ -159,7 +159,9 @@ def _rows_part(node: PlanNode) -> str | None:
     if node.rows_actual is None:
         return f"rows {_rows(node.rows_estimated)} est"
     approx = "~" if (node.loops or 0) > 1 and isinstance(node.rows_actual, int) else ""
-    text = f"rows {approx}{_rows(node.rows_actual)} actual vs {_rows(node.rows_estimated)} est"
+    text = f"rows {approx}{_rows(node.rows_actual)} actual"
+    if node.rows_estimated is not None:
+        text += f" vs {_rows(node.rows_estimated)} est"
     if node.estimate_factor is not None and node.estimate_direction:
         text += f" ({fmt.factor(node.estimate_factor)} {node.estimate_direction}estimated)"
     if node.loops is not None and node.loops != 1:
