@@ -338,3 +338,17 @@ def test_text_titles(title: str, fields: dict[str, object]) -> None:
 
 def test_split_balanced() -> None:
     assert split_balanced("a, f(b, c), 'x,y', d") == ["a", "f(b, c)", "'x,y'", "d"]
+
+
+def test_text_header_sections_pg17() -> None:
+    text = """Result  (cost=0.00..0.01 rows=1 width=4) (actual time=0.001..0.001 rows=1 loops=1)
+Planning:
+  Buffers: shared hit=3
+  Memory: used=10kB  allocated=16kB
+Planning Time: 0.100 ms
+Serialization: time=0.012 ms  output=1kB  format=text
+Execution Time: 0.050 ms"""
+    plan = parse_postgres_text(text)
+    assert plan.header["Planning"] == {"Shared Hit Blocks": 3, "Memory Used": 10, "Memory Allocated": 16}
+    assert plan.header["Serialization"] == {"Time": 0.012, "Output Volume": 1, "Format": "text"}
+    assert plan.root.time_share == pytest.approx(0.001 / 0.050)

@@ -333,6 +333,16 @@ def _property(target: dict[str, Any], key: str, value: str, top: dict[str, Any])
     elif key == "Memory" and "used=" in value:
         for kind, amount in _PAIR.findall(value):
             target[f"Memory {kind.strip().capitalize()}"] = _kb(amount)
+    elif key == "Serialization" and "time=" in value:
+        serialization: dict[str, Any] = {}
+        for kind, amount in re.findall(r"(\w+)=(\S+(?:\s+ms)?)", value):
+            if kind == "time":
+                serialization["Time"] = _ms(amount)
+            elif kind == "output":
+                serialization["Output Volume"] = _kb(amount)
+            elif kind == "format":
+                serialization["Format"] = amount
+        target["Serialization"] = serialization
     elif key == "Settings":
         settings: dict[str, str] = {}
         for item in split_balanced(value):
