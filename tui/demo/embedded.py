@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from tui.core.errors import ConnectError
 
@@ -128,4 +129,13 @@ def start_embedded(data_dir: Path | None = None) -> EmbeddedPostgres:
         if owns:
             shutil.rmtree(directory, ignore_errors=True)
         raise ConnectError(f"the embedded PostgreSQL did not start: {str(exc).splitlines()[0]}") from None
-    return EmbeddedPostgres(directory, server.get_uri(), server, owns, bundled_bin_dir())
+    return EmbeddedPostgres(directory, _plain_url(server.get_uri()), server, owns, bundled_bin_dir())
+
+
+def _plain_url(uri: str) -> str:
+    """``postgresql://postgres@/postgres?host=%2Ftmp%2F...``: no empty password, and the socket folder
+    percent-encoded (libpq decodes it) so that the last ``/`` of the URL is the one before the database."""
+    parts = urlsplit(uri)
+    netloc = parts.netloc.replace(":@", "@") if parts.netloc.endswith(":@") else parts.netloc
+    query = urlencode(parse_qsl(parts.query), quote_via=quote, safe="")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
