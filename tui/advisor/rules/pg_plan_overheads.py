@@ -82,7 +82,7 @@ def check_planning(ctx: PlanContext) -> list[Finding]:
     planning, execution = ctx.plan.planning_time_ms, ctx.plan.execution_time_ms
     if planning is None or execution is None or planning < MIN_MS or planning <= execution:
         return []
-    ratio = planning / execution if execution else float("inf")
+    ratio = planning / execution if execution else None
     return [
         plan_finding(
             PLANNING_ID,
@@ -92,7 +92,11 @@ def check_planning(ctx: PlanContext) -> list[Finding]:
             title="Planning takes longer than execution",
             message=(
                 f"Planning took {fmt.ms(planning)} and execution {fmt.ms(execution)} "
-                f"({fmt.factor(ratio)} the execution time)."
+                + (
+                    f"({fmt.factor(ratio)} the execution time)."
+                    if ratio
+                    else "(execution took no measurable time)."
+                )
             ),
             reasoning=(
                 "Every execution of an unprepared statement is planned again; for short queries the planner's "
@@ -105,7 +109,7 @@ def check_planning(ctx: PlanContext) -> list[Finding]:
             evidence={
                 "planning_ms": rounded(planning),
                 "execution_ms": rounded(execution),
-                "planning_factor": rounded(ratio, 1),
+                "planning_factor": rounded(ratio, 1) if ratio else None,
             },
             impact=planning - execution,
         )
