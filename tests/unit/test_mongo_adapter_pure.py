@@ -157,6 +157,17 @@ def test_index_stats_recorded_from_a_server_and_several_hosts() -> None:
 # -- $collStats ----------------------------------------------------------------------------------------
 
 
+def test_coll_stats_recorded_from_a_server() -> None:
+    docs = ejson("datadog/$collStats-bar.json")
+    detail = ObjectDetail(node=CatalogNode("collection", "bar", "test.bar"))
+    detail.indexes = conv.indexes_from_listing([{"v": 2, "key": {"_id": 1}, "name": "_id_"}], "bar")
+    conv.apply_coll_stats(detail, docs)
+    assert (detail.row_estimate, detail.total_bytes) == (100, 40960)
+    assert detail.indexes[0].size_bytes == 16384
+    assert detail.stat("Storage size") == 16384 and detail.stat("Data size (uncompressed)") == 2600
+    assert detail.stat("Average document") == 26 and detail.stat("Capped") == "yes"
+
+
 def test_coll_stats_of_a_missing_collection() -> None:
     (doc,) = shell("docs/collStats-missing.mongosh")
     detail = ObjectDetail(node=CatalogNode("collection", "x", "db.x"))

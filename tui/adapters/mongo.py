@@ -51,6 +51,7 @@ READ_COMMANDS = frozenset(
     {
         "ping",
         "hello",
+        "isMaster",  # servers before 4.4.2 do not know hello
         "buildInfo",
         "connectionStatus",
         "listDatabases",
@@ -215,7 +216,10 @@ class MongoAdapter(Adapter):
             self._client = MongoClient(self.spec.url, **self._client_options())
             self._command("admin", SON([("ping", 1)]))
             build = self._command("admin", SON([("buildInfo", 1)]))
-            hello = self._command("admin", SON([("hello", 1)]))
+            try:
+                hello = self._command("admin", SON([("hello", 1)]))
+            except QueryError:
+                hello = self._command("admin", SON([("isMaster", 1)]))
             status = self._command("admin", SON([("connectionStatus", 1)]))
         except DbscopeError:
             self.close()
