@@ -294,14 +294,13 @@ def test_table_without_primary_key() -> None:
     assert findings[0].ddl == [
         "ALTER TABLE shop.with_unique ADD PRIMARY KEY (code), ALGORITHM=INPLACE, LOCK=NONE;"
     ]
-    assert findings[0].rollback == [
-        "ALTER TABLE shop.with_unique DROP PRIMARY KEY, ALGORITHM=INPLACE, LOCK=NONE;"
-    ]
+    assert findings[0].rollback == ["ALTER TABLE shop.with_unique DROP PRIMARY KEY;"]
     # "id" is taken (any case): the surrogate column gets the next free name
     assert findings[1].ddl == [
         "ALTER TABLE shop.bare ADD COLUMN bare_id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY FIRST, "
         "ALGORITHM=INPLACE, LOCK=SHARED;"
     ]
+    assert findings[1].rollback == ["ALTER TABLE shop.bare DROP COLUMN bare_id;"]
 
 
 def test_duplicate_and_redundant_indexes_hidden_first() -> None:

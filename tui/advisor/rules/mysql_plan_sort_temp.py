@@ -41,9 +41,8 @@ from tui.core.plan import PlanNode
 FILESORT_ID = "mysql.filesort"
 TEMPORARY_ID = "mysql.temporary-table"
 WARN_ROWS = 10_000
-_KEY = re.compile(
-    r"^(?:`?(?P<table>[^`.\s]+)`?\.)?`?(?P<column>[^`.\s()]+)`?(?:\s+(?P<dir>asc|desc))?$", re.I
-)
+_NAME = r"`(?:[^`]|``)+`|[^`.\s()]+"
+_KEY = re.compile(rf"^(?:(?P<table>{_NAME})\.)?(?P<column>{_NAME})(?:\s+(?P<dir>asc|desc))?$", re.I)
 
 
 def _is_filesort(node: PlanNode) -> bool:
@@ -92,10 +91,13 @@ def _split_keys(text: str) -> list[tuple[str | None, str, bool]] | None:
         match = _KEY.match(part)
         if not match:
             return None
-        keys.append(
-            (match.group("table"), match.group("column"), (match.group("dir") or "").lower() == "desc")
-        )
+        table = _unquote(match.group("table")) if match.group("table") else None
+        keys.append((table, _unquote(match.group("column")), (match.group("dir") or "").lower() == "desc"))
     return keys or None
+
+
+def _unquote(name: str) -> str:
+    return name[1:-1].replace("``", "`") if name.startswith("`") else name
 
 
 def _sort_keys(node: PlanNode, ctx: PlanContext, group: bool) -> list[tuple[str | None, str, bool]] | None:

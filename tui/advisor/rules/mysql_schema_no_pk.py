@@ -8,10 +8,11 @@ empty table).
 
 DDL (``ALTER TABLE … , ALGORITHM=INPLACE``; both rebuild the table, which is said):
 - a UNIQUE index on NOT NULL columns exists → ``ADD PRIMARY KEY (those columns)`` with LOCK=NONE,
-  rolled back by ``DROP PRIMARY KEY``;
+  rolled back by ``DROP PRIMARY KEY`` (a table copy: InnoDB drops a primary key in place only
+  while adding another);
 - otherwise → a new ``id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY FIRST`` column with
   LOCK=SHARED (an AUTO_INCREMENT column cannot be added with concurrent writes), rolled back by
-  ``DROP COLUMN``.
+  ``DROP COLUMN`` (also a copy).
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def check(ctx: SchemaContext) -> list[Finding]:
         if promote is not None:
             cols = ", ".join(ddl.quote_ident(c, DIALECT) for c in key_parts(promote))
             statements = [f"ALTER TABLE {qt} ADD PRIMARY KEY ({cols}), ALGORITHM=INPLACE, LOCK=NONE;"]
-            undo = [f"ALTER TABLE {qt} DROP PRIMARY KEY, ALGORITHM=INPLACE, LOCK=NONE;"]
+            # InnoDB cannot drop a primary key in place without adding another: the undo copies the table.
+            undo = [f"ALTER TABLE {qt} DROP PRIMARY KEY;"]
             advice = (
                 f"The unique index {promote.name} on NOT NULL columns ({', '.join(key_parts(promote))}) already "
                 f"identifies every row: make those columns the primary key. InnoDB rebuilds the table{size} "
@@ -80,9 +82,7 @@ def check(ctx: SchemaContext) -> list[Finding]:
                 f"ALTER TABLE {qt} ADD COLUMN {ddl.quote_ident(column, DIALECT)} BIGINT UNSIGNED NOT NULL "
                 "AUTO_INCREMENT PRIMARY KEY FIRST, ALGORITHM=INPLACE, LOCK=SHARED;"
             ]
-            undo = [
-                f"ALTER TABLE {qt} DROP COLUMN {ddl.quote_ident(column, DIALECT)}, ALGORITHM=INPLACE, LOCK=NONE;"
-            ]
+            undo = [f"ALTER TABLE {qt} DROP COLUMN {ddl.quote_ident(column, DIALECT)};"]
             advice = (
                 f"No unique index on NOT NULL columns exists to promote; a surrogate key column {column} "
                 f"(BIGINT UNSIGNED AUTO_INCREMENT) gives every row an address. The table is rebuilt{size} and "
