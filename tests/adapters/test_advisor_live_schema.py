@@ -190,6 +190,7 @@ ANALYZE;
 
 def test_weird_identifiers_every_ddl_runs_as_printed(pg_server: LiveServer, pg_scratch: str) -> None:
     pg_server.execute(WEIRD, dbname(pg_scratch))
+    pg_server.execute("CREATE EXTENSION hypopg", dbname(pg_scratch))  # the hypothetical index is quoted too
     facts, adapter = facts_of(pg_scratch)
     try:
         findings = advise_schema(facts)
@@ -207,6 +208,9 @@ def test_weird_identifiers_every_ddl_runs_as_printed(pg_server: LiveServer, pg_s
     } <= rules
     seq_scan = [f for f in plan_findings if f.rule == "pg.seq-scan-selective"]
     assert seq_scan and seq_scan[0].ddl, [f.rule for f in plan_findings]
+    assert seq_scan[0].verification is not None and seq_scan[0].verification.method == "hypopg"
+    # both columns are unique (n_distinct -1): the query's own order is kept
+    assert seq_scan[0].ddl[0].endswith(' ON "Weird Schema"."Order Items" ("quote""d", "naïve ünïcode");')
     statements = [s for f in findings + plan_findings for s in f.ddl if not s.startswith("SET ")]
     assert any('"Weird Schema"."Order Items"' in s for s in statements)
     execute_all(pg_scratch, statements)
