@@ -176,7 +176,8 @@ COMMENT ON COLUMN shop.audit_log.changes IS 'Changed columns as {"column": [old,
 
 -- One partition per calendar month (UTC): the 11 before the current one, and the current one.
 SELECT format('CREATE TABLE shop.%I PARTITION OF shop.audit_log FOR VALUES FROM (%L) TO (%L)',
-              'audit_log_' || to_char(m, 'YYYY_MM'), m || '+00', (m + interval '1 month') || '+00')
+              'audit_log_' || to_char(m, 'YYYY_MM'), to_char(m, 'YYYY-MM-DD "00:00:00+00"'),
+              to_char(m + interval '1 month', 'YYYY-MM-DD "00:00:00+00"'))
 FROM (SELECT (to_timestamp(:a0) AT TIME ZONE 'UTC') + make_interval(months => i) AS m
       FROM generate_series(0, 11) AS i) AS months
 \gexec
