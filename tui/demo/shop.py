@@ -134,15 +134,17 @@ DEMO_DEFECTS: tuple[DemoDefect, ...] = (
         "pg.dead-tuples",
         "shop.inventory",
         "inventory",
-        "Rewritten twice with autovacuum_enabled = off: 60,000 dead tuples next to 30,000 live ones, and "
-        "the table three times the size its rows need (pg.table-bloat).",
+        "Rewritten twice with autovacuum_enabled = off: 60,000 dead tuples next to 30,000 live ones; the "
+        "table takes about three times the pages its rows need.",
     ),
 )
 
 
 @dataclass(frozen=True)
 class DemoQuery:
-    """A slow query for the demo's editor: a title (shown as a comment), the SQL, what it shows."""
+    """A slow query for the demo's editor: a title (shown as a comment), the SQL, and ``shows``: the
+    advisor rule ids it is meant to exercise (plan and query rules of ``dbscope explain``, or the
+    schema rule behind the slowness)."""
 
     title: str
     sql: str
@@ -182,7 +184,7 @@ DEMO_QUERIES: tuple[DemoQuery, ...] = (
         "Dashboard: the 20 newest orders (no index on created_at)",
         "SELECT id, customer_id, status, total_amount, created_at\nFROM shop.orders\n"
         "ORDER BY created_at DESC\nLIMIT 20",
-        ("pg.seq-scan-selective",),
+        ("pg.index-suggestion",),
     ),
     DemoQuery(
         "Last year's order lines, newest first (the join's sort spills to disk at work_mem = 4MB)",
