@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.clusters import Cluster, make_cluster
+from tests.demo_fixture import demo_session  # noqa: F401 - the session-wide demo shop
 from tests.live import LiveServer, find_mysql, find_postgres
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

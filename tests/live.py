@@ -81,6 +81,11 @@ class LiveServer:
             self.embedded.stop()
 
 
+def db_name(url: str) -> str:
+    """The database part of a URL (socket URLs carry ``?host=`` after it)."""
+    return urlsplit(url).path.lstrip("/")
+
+
 def _pg_answers(url: str) -> bool:
     try:
         with psycopg.connect(url, connect_timeout=3) as conn:

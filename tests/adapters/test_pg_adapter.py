@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.live import LiveServer
+from tests.live import LiveServer, db_name
 from tui.adapters.postgres import PostgresAdapter, strip_explain
 from tui.core.catalog import CatalogNode
 from tui.core.connspec import parse_url
@@ -70,7 +70,7 @@ ANALYZE;
 def shop_url(pg_server: LiveServer) -> Iterator[str]:
     gen = pg_server.scratch_database("dbscope_pgadapter_" + str(int(time.time() * 1000) % 10**8))
     url = next(gen)
-    pg_server.execute(WEIRD_SCHEMA, url.rsplit("/", 1)[1].split("?")[0])
+    pg_server.execute(WEIRD_SCHEMA, db_name(url))
     yield url
     gen.close()
 
@@ -168,7 +168,7 @@ def test_ddl_runs_as_printed(adapter: PostgresAdapter, pg_server: LiveServer, pg
         + orders.ddl
         + items.ddl
     )
-    db = pg_scratch.rsplit("/", 1)[1].split("?")[0]
+    db = db_name(pg_scratch)
     pg_server.execute(script, db)
     rows = pg_server.execute("SELECT count(*) FROM pg_indexes WHERE schemaname IN ('shop', 'Mixed Case')", db)
     assert rows[0][0] == 6  # customers pkey+email key, orders pkey+2, "Weird ""Index"""
@@ -342,8 +342,10 @@ def test_connection_errors_are_one_line_and_masked() -> None:
 def test_libpq_environment_is_honoured(shop_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     spec_from_url = parse_url(shop_url)
     monkeypatch.setenv("PGDATABASE", spec_from_url.database or "")
-    if spec_from_url.params.get("host"):
-        monkeypatch.setenv("PGHOST", spec_from_url.params["host"])
+    for key, env in (("host", "PGHOST"), ("port", "PGPORT"), ("user", "PGUSER")):
+        value = spec_from_url.params.get(key) or getattr(spec_from_url, key, None)
+        if value:
+            monkeypatch.setenv(env, str(value))
     a = PostgresAdapter(parse_url("postgresql://"))
     info = a.connect()
     a.close()
