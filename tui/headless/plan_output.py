@@ -165,7 +165,7 @@ def _rows_part(node: PlanNode) -> str | None:
     if node.estimate_factor is not None and node.estimate_direction:
         text += f" ({fmt.factor(node.estimate_factor)} {node.estimate_direction}estimated)"
     if node.loops is not None and node.loops != 1:
-        text += f" · loops {fmt.num(node.loops)} ({_rows(node.rows_actual_total)} rows in total)"
+        text += f" · loops {fmt.num(node.loops)} ({approx}{_rows(node.rows_actual_total)} rows in total)"
     return text
 
 
