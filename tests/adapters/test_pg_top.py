@@ -58,3 +58,20 @@ def test_missing_extension_says_how_to_enable(pgss_cluster: Cluster) -> None:
             adapter.top_statements()
     finally:
         adapter.close()
+
+
+def test_generic_plans_survive_a_failed_explain(workload_url: str) -> None:
+    """A failing explain must not break the next normalized statement's generic plan (the PREPARE
+    path before PostgreSQL 16 once deallocated the driver's own prepared statements)."""
+    adapter = PostgresAdapter(parse_url(workload_url))
+    adapter.connect()
+    try:
+        for _ in range(7):  # more than psycopg's default auto-prepare threshold
+            adapter.explain("SELECT * FROM t WHERE k = $1")
+        with pytest.raises(QueryError):
+            adapter.explain("SELECT * FROM missing_table WHERE id = $1")
+        for _ in range(3):
+            assert '"Relation Name": "t"' in adapter.explain("SELECT * FROM t WHERE id = $1").text
+            assert adapter.run("SELECT count(*) FROM t").rows == [(50000,)]
+    finally:
+        adapter.close()

@@ -172,9 +172,13 @@ class PostgresAdapter(Adapter):
     # -- session -----------------------------------------------------------------------------------
     def _open(self) -> psycopg.Connection[Any]:
         try:
-            return psycopg.connect(**self._params, autocommit=True, row_factory=dict_row)
+            conn = psycopg.connect(**self._params, autocommit=True, row_factory=dict_row)
         except psycopg.Error as exc:
             raise map_error(exc, self.spec, connecting=True) from None
+        # No automatic server-side prepared statements: they break behind pgbouncer and collide
+        # with the PREPARE of the generic-plan path.
+        conn.prepare_threshold = None
+        return conn
 
     def connect(self) -> ServerInfo:
         self.close()
@@ -530,7 +534,7 @@ class PostgresAdapter(Adapter):
                     ).fetchall()
                 finally:
                     conn.execute("ROLLBACK")
-                    conn.execute("DEALLOCATE ALL")
+                    conn.execute("DEALLOCATE dbscope_generic")
             except psycopg.Error as exc:
                 self._recover(conn)
                 raise map_error(exc, self.spec) from None
