@@ -77,3 +77,22 @@ class ObjectShown(Message):
     def __init__(self, detail: ObjectDetail) -> None:
         super().__init__()
         self.detail = detail
+
+
+class PlanReady(Message):
+    """A plan was explained and parsed (``query`` is the statement as sent)."""
+
+    def __init__(self, plan: object, query: str) -> None:
+        super().__init__()
+        self.plan = plan
+        self.query = query
+
+
+class FindingsReady(Message):
+    """Advisor findings for ``label`` ("plan of SELECT …", "table shop.orders")."""
+
+    def __init__(self, findings: list[object], label: str, *, for_plan: bool = False) -> None:
+        super().__init__()
+        self.findings = findings
+        self.label = label
+        self.for_plan = for_plan

@@ -30,6 +30,30 @@ class HelpContent:
     global_keys: list[KeyRow]
 
 
+# Descriptions for hosted pane widgets that carry no HELP of their own (keys come from their bindings).
+FALLBACK_HELP = {
+    "PlanView": (
+        "Plan",
+        "**EXPLAIN plan** — the plan as a tree: every row shows the operation, object, rows estimated "
+        "vs actual, loops and the share of time. `m` switches the metric, `h` jumps to the hottest node, "
+        "`v` shows the raw output, `o` opens a saved plan file.",
+    ),
+    "ResultsGrid": (
+        "Results",
+        "**Results** — the rows of the last statement, capped (the cap says when more rows exist).",
+    ),
+    "QueryEditor": (
+        "Query editor",
+        "**Query editor** — SQL with highlighting; `e` explains the statement under the cursor, `E` runs "
+        "EXPLAIN ANALYZE (asking first when it writes, and rolling back).",
+    ),
+    "AdvisorPanel": (
+        "Advisor",
+        "**Advisor** — findings with their evidence, reasoning and DDL; `y` copies the DDL.",
+    ),
+}
+
+
 def describe_focus(screen_node: DOMNode, focused: DOMNode | None) -> tuple[str, str, set[int]]:
     """(pane title, pane description markdown, ids of the nodes that belong to the pane)."""
     chain: list[DOMNode] = []
@@ -40,6 +64,10 @@ def describe_focus(screen_node: DOMNode, focused: DOMNode | None) -> tuple[str, 
     title, description = "Main screen", "Tab and shift+tab move between the panes."
     # The nearest pane (a widget naming itself with PANE_TITLE) describes the focus best; otherwise
     # the nearest widget with a HELP text (Textual's convention, used by the pane widgets too).
+    for item in chain:
+        fallback = FALLBACK_HELP.get(type(item).__name__)
+        if fallback is not None and not getattr(item, "HELP", None):
+            return fallback[0], fallback[1], {id(node) for node in chain}
     pane = next((item for item in chain if getattr(item, "PANE_TITLE", None)), None)
     helped = next((item for item in chain if getattr(item, "HELP", None)), None)
     chosen = pane or helped

@@ -22,12 +22,15 @@ from tui.messages import (
     Connected,
     DatabasesListed,
     DetailLoaded,
+    FindingsReady,
     ObjectShown,
     OpenObject,
+    PlanReady,
     WorkFailed,
 )
 from tui.screens.error import error_parts
 from tui.widgets.detail_pane import DetailPane
+from tui.widgets.plan_view import PlanView
 from tui.widgets.results_grid import ResultsGrid
 from tui.widgets.schema_tree import OPENABLE_KINDS, SchemaPane, SchemaTree
 from tui.widgets.status_bar import StatusBar
@@ -43,6 +46,32 @@ CENTRE_TABS = ("object", "query", "plan", "results")
 
 class Placeholder(Static, can_focus=True):
     """Stands in for a pane whose widget is not integrated yet (named, so nobody mistakes it)."""
+
+
+class AdvisorPane(Vertical, can_focus=True):
+    """The right-hand container; focusable itself so `tab` reaches it even while it is empty."""
+
+    PANE_TITLE = "Advisor"
+    HELP = (
+        "**Advisor** — findings for what is selected: a table's schema findings after you open it, a "
+        "plan's findings after EXPLAIN. Each has its evidence, the reasoning and DDL that runs as printed. "
+        "`a` shows or hides this panel."
+    )
+
+
+def _optional_widget(module: str, name: str) -> type[Widget] | None:
+    """A pane widget another engineer is still landing: hosted when its module exists."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    except (ImportError, AttributeError):
+        return None
+
+
+def _short(statement: str, width: int = 60) -> str:
+    text = " ".join(statement.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class MainScreen(Screen[None]):
@@ -68,6 +97,7 @@ class MainScreen(Screen[None]):
         super().__init__(id="main")
         self.opened: CatalogNode | None = None
         self.advisor_open: bool | None = None  # None: follow the terminal width
+        self._schema_facts: dict[str, object] = {}  # per schema, for the table advisor (reset on switch)
 
     @property
     def dbscope(self) -> DbscopeApp:
@@ -82,16 +112,24 @@ class MainScreen(Screen[None]):
                 with TabPane("Object", id="object"):
                     yield DetailPane(id="detail")
                 with TabPane("Query", id="query"):
-                    yield Placeholder("Query editor", id="query-placeholder", classes="placeholder")
+                    editor = _optional_widget("tui.widgets.query_editor", "QueryEditor")
+                    if editor is not None:
+                        yield editor(id="query-editor")
+                    else:
+                        yield Placeholder("Query editor", id="query-placeholder", classes="placeholder")
                 with TabPane("Plan", id="plan"):
                     yield Placeholder(
                         "EXPLAIN plan tree + node detail", id="plan-placeholder", classes="placeholder"
                     )
                 with TabPane("Results", id="results"):
                     yield ResultsGrid(id="results-grid")
-            with Vertical(id="advisor", classes="pane") as advisor:
+            with AdvisorPane(id="advisor", classes="pane") as advisor:
                 advisor.border_title = "Advisor"
-                yield Placeholder("Advisor findings", id="advisor-placeholder", classes="placeholder")
+                panel = _optional_widget("tui.widgets.advisor_panel", "AdvisorPanel")
+                if panel is not None:
+                    yield panel(id="advisor-panel")
+                else:
+                    yield Placeholder("Advisor findings", id="advisor-placeholder", classes="placeholder")
         yield StatusBar(id="status")
         yield Footer(id="footer")
 
@@ -179,6 +217,7 @@ class MainScreen(Screen[None]):
         if message.reason == "reconnect" and tree.index.entries:
             tree.retry_failed()
         else:
+            self._schema_facts.clear()
             if message.reason == "switch":
                 self.opened = None
                 self.detail.query_one("#detail-header", Static).update(
@@ -263,7 +302,7 @@ class MainScreen(Screen[None]):
         if self.opened is not None and message.detail.node.qualified_name != self.opened.qualified_name:
             return  # a newer open superseded this one
         self.detail.show_detail(message.detail)
-        self.app.post_message(ObjectShown(message.detail))
+        self.post_message(ObjectShown(message.detail))
 
     def on_detail_pane_copy_requested(self, message: DetailPane.CopyRequested) -> None:
         if message.save:
@@ -295,13 +334,14 @@ class MainScreen(Screen[None]):
             else:
                 self.schema_pane.tree.focus()
             return
-        chain = [w for w in self.focus_chain if not isinstance(w, Tabs) and pane in w.ancestors]
+        inside = [w for w in self.focus_chain if pane in w.ancestors]
+        chain = [w for w in inside if not isinstance(w, Tabs)]
         if chain:
             chain[0].focus()
-        else:
-            tabs = [w for w in self.focus_chain if pane in w.ancestors]
-            if tabs:
-                tabs[0].focus()
+        elif inside:
+            inside[0].focus()
+        elif pane.focusable:
+            pane.focus()  # an empty pane (the advisor before any finding) still takes the focus
 
     def _cycle(self, delta: int) -> None:
         panes = self._panes()
@@ -347,15 +387,168 @@ class MainScreen(Screen[None]):
         self._explain(analyze=True)
 
     def _explain(self, *, analyze: bool) -> None:
-        self.notify(
-            "The query editor and plan view are not integrated yet.", title="EXPLAIN", severity="warning"
-        )
+        query = self._current_statement()
+        if query is None:
+            self.notify(
+                "Type a statement in the Query tab first (2), then press e.",
+                title="EXPLAIN",
+                severity="warning",
+            )
+            return
+        self.explain_statement(query, analyze=analyze)
+
+    def _current_statement(self) -> str | None:
+        """The statement under the query editor's cursor (or its selection), if there is an editor."""
+        editor = self.query("#query-editor")
+        if not editor:
+            return None
+        widget = editor.first()
+        for name in ("current_statement", "statement_at_cursor", "selected_statement"):
+            getter = getattr(widget, name, None)
+            if getter is not None:
+                value = getter() if callable(getter) else getter
+                text = getattr(value, "text", value)
+                return str(text) if text and str(text).strip() else None
+        text = getattr(widget, "text", "")
+        return str(text) if str(text).strip() else None
+
+    def explain_statement(self, query: str, *, analyze: bool = False) -> None:
+        """EXPLAIN (ANALYZE) ``query``; a statement that writes needs a confirmation naming it."""
+        adapter = self.dbscope.adapter
+        if adapter is None or not self.status.connected:
+            self.notify("Not connected.", title="EXPLAIN", severity="warning")
+            return
+        if analyze and adapter.statement_writes(query):
+            from tui.screens.confirm import ConfirmModal
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._run_explain(query, True, True)
+
+            self.app.push_screen(
+                ConfirmModal(
+                    "EXPLAIN ANALYZE runs this statement",
+                    "This statement changes data. EXPLAIN ANALYZE executes it inside a transaction that "
+                    "is always rolled back.",
+                    detail=_short(query, 400),
+                    confirm_label="Run and roll back",
+                ),
+                confirmed,
+            )
+            return
+        self._run_explain(query, analyze, False)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="explain", description="running EXPLAIN")
+    def _run_explain(self, query: str, analyze: bool, allow_writes: bool) -> None:
+        from textual.worker import get_current_worker
+
+        from tui.plans.detect import parse_plan
+
+        adapter = self.dbscope.adapter
+        worker = get_current_worker()
+        action = f"explaining {_short(query, 40)!r}"
+        try:
+            assert adapter is not None
+            output = adapter.explain(query, analyze=analyze, allow_writes=allow_writes)
+            plan = parse_plan(output.text)
+            if plan.query is None:
+                plan.query = output.query or query
+        except Exception as exc:
+            if not worker.is_cancelled:
+                self.post_message(WorkFailed(exc, action))
+            return
+        if worker.is_cancelled:
+            return
+        self.post_message(PlanReady(plan, output.query or query))
+        try:
+            from tui.advisor.api import advise_plan
+
+            findings = advise_plan(plan, query=output.query or query, adapter=adapter)
+        except Exception as exc:
+            self.post_message(WorkFailed(exc, "advising on the plan"))
+            return
+        if not worker.is_cancelled:
+            self.post_message(FindingsReady(list(findings), f"plan of {_short(query, 40)}", for_plan=True))
+
+    def on_plan_ready(self, message: PlanReady) -> None:
+        view = self.query_one(PlanView)
+        view.show_plan(message.plan)  # type: ignore[arg-type]
+        self.centre.active = "plan"
+        self.focus_pane(self.centre)
+
+    def on_findings_ready(self, message: FindingsReady) -> None:
+        panel = self.query("#advisor-panel")
+        if panel:
+            panel.first().show_findings(message.findings, message.label)  # type: ignore[attr-defined]
+        if message.for_plan:
+            self.query_one(PlanView).set_findings(message.findings)  # type: ignore[arg-type]
+        if message.findings and not self._advisor_visible():
+            self.notify(
+                f"{len(message.findings)} finding(s) for the {message.label} — press a to see them.",
+                title="Advisor",
+                timeout=5,
+            )
+
+    def on_object_shown(self, message: ObjectShown) -> None:
+        from tui.core.catalog import RELATION_KINDS
+
+        node = message.detail.node
+        if node.kind in RELATION_KINDS and self.query("#advisor-panel"):
+            self._advise_table(node)
+
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, group="advisor", description="advising on the table"
+    )
+    def _advise_table(self, node: CatalogNode) -> None:
+        adapter = self.dbscope.adapter
+        try:
+            assert adapter is not None
+            facts = self._schema_facts.get(node.schema or "")
+            if facts is None:
+                facts = adapter.schema_facts(node.schema)
+                self._schema_facts[node.schema or ""] = facts
+            from tui.advisor.api import advise_schema
+
+            findings = advise_schema(facts)
+        except NotImplementedError:
+            return
+        except Exception as exc:
+            self.post_message(WorkFailed(exc, f"advising on {node.qualified_name}"))
+            return
+        table = f"{node.schema}.{node.table or node.name}" if node.schema else (node.table or node.name)
+        mine = [f for f in findings if f.object and (f.object == table or f.object.startswith(table + "."))]
+        self.post_message(FindingsReady(mine, f"table {node.qualified_name}"))
 
     def action_copy_finding(self) -> None:
-        self.notify("The advisor panel is not integrated yet.", title="Advisor", severity="warning")
+        panel = self.query("#advisor-panel")
+        if not panel:
+            self.notify("The advisor panel is not available.", title="Advisor", severity="warning")
+            return
+        panel.first().copy_ddl()  # type: ignore[attr-defined]
 
     def action_export_report(self) -> None:
-        self.notify("The advisor report is not integrated yet.", title="Report", severity="warning")
+        """Write the advisor's markdown report of the whole database to a file (and say where)."""
+        if self.dbscope.adapter is None or not self.status.connected:
+            self.notify("Not connected.", title="Report", severity="warning")
+            return
+        self.notify("Reading the schema for the report…", title="Report", timeout=3)
+        self._export_report()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="schema", description="writing the report")
+    def _export_report(self) -> None:
+        adapter = self.dbscope.adapter
+        try:
+            assert adapter is not None
+            from tui.advisor.api import advise_schema
+            from tui.advisor.report import render_report
+
+            facts = adapter.schema_facts(None)
+            text = render_report(facts, advise_schema(facts), server=adapter.server)
+        except Exception as exc:
+            self.post_message(WorkFailed(exc, "writing the advisor report"))
+            return
+        name = f"report-{facts.database or 'database'}"
+        self.app.call_from_thread(save_and_notify, self.app, text, name, "the advisor report", ".md")
 
     def action_switch_database(self) -> None:
         if self.dbscope.adapter is None or not self.status.connected:
