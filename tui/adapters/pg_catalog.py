@@ -400,7 +400,7 @@ def _columns(fetch: Fetch, where: str, params: tuple[Any, ...]) -> list[dict[str
                CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END AS generated,
                CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' THEN 'BY DEFAULT' END AS identity,
                ds.description AS comment,
-               st.n_distinct, st.null_frac, a.attstattarget AS stattarget
+               st.n_distinct, st.null_frac, st.avg_width, a.attstattarget AS stattarget
         FROM pg_attribute a
         JOIN pg_class c ON c.oid = a.attrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -576,6 +576,7 @@ def load_details(fetch: Fetch, scope: str | list[str], database: str) -> list[Ob
                     position=c["position"],
                     n_distinct=float(c["n_distinct"]) if c["n_distinct"] is not None else None,
                     null_frac=float(c["null_frac"]) if c["null_frac"] is not None else None,
+                    avg_width=c["avg_width"],
                 )
             )
     for i in _indexes(fetch, where, params):
