@@ -15,7 +15,7 @@ import pytest
 from tests.live import LiveServer
 from tui.adapters.mysql import MySQLAdapter
 from tui.core.connspec import parse_url
-from tui.core.errors import Cancelled, DbscopeError, ReadOnlyViolation, UsageError
+from tui.core.errors import Cancelled, DbscopeError, Disconnected, ReadOnlyViolation, UsageError
 
 pytestmark = pytest.mark.live_mysql
 
@@ -237,5 +237,28 @@ def test_cancel_of_analyze(bank: str, mysql_server: LiveServer) -> None:
         assert not worker.is_alive()
         assert isinstance(outcome.get("error"), Cancelled)
         assert _sleepers(mysql_server, "dbscope_analyze_probe") == 0
+    finally:
+        adapter.close()
+
+
+def test_a_killed_session_is_reported_as_disconnected_then_reopened(
+    bank: str, mysql_server: LiveServer
+) -> None:
+    """The server drops both sessions (as on a restart or a network cut): the next call fails with
+    Disconnected, never hangs, and the one after that works on a fresh read-only session."""
+    adapter = open_adapter(bank)
+    try:
+        catalog_id = adapter._fetch("SELECT CONNECTION_ID() AS id")[0]["id"]
+        query_id = adapter.run("SELECT CONNECTION_ID()").rows[0][0]
+        mysql_server.execute(f"KILL CONNECTION {int(catalog_id)}")
+        mysql_server.execute(f"KILL CONNECTION {int(query_id)}")
+        started = time.monotonic()
+        with pytest.raises(Disconnected):
+            adapter.roots()
+        with pytest.raises(Disconnected):
+            adapter.run("SELECT 1")
+        assert time.monotonic() - started < 5
+        assert any(n.name == db_name(bank) for n in adapter.roots())
+        assert adapter.run("SELECT @@tx_read_only").rows == [(1,)]
     finally:
         adapter.close()
