@@ -624,9 +624,10 @@ class MySQLAdapter(Adapter):
         if self.flavor == "mariadb":
             sql = f"{'ANALYZE' if analyze else 'EXPLAIN'} FORMAT=JSON {statement}"
         else:
-            sql = (
-                f"EXPLAIN ANALYZE FORMAT=TREE {statement}" if analyze else f"EXPLAIN FORMAT=JSON {statement}"
-            )
+            # FORMAT=TREE is accepted with ANALYZE from 8.0.21; it keeps TREE output even where the server's
+            # explain_format is JSON (which ANALYZE would refuse with json_format_version 1).
+            tree = " FORMAT=TREE" if self.version_num >= 80021 else ""
+            sql = f"EXPLAIN ANALYZE{tree} {statement}" if analyze else f"EXPLAIN FORMAT=JSON {statement}"
         rolled_back = analyze and writes
         with self._query_lock:
             conn = self._begin()
