@@ -354,3 +354,50 @@ def test_top_statements_needs_performance_schema(adapter: MySQLAdapter, mysql_se
     assert off.value.title == "No statement statistics"
     assert "performance_schema=ON" in (off.value.hint or "") and "[mysqld]" in (off.value.hint or "")
     assert "restart" in (off.value.hint or "")
+
+
+def test_statistics_queries_are_valid_even_without_performance_schema(adapter: MySQLAdapter) -> None:
+    """The digest, index-usage and sys queries run on this server (empty when performance_schema is
+    off), so the paths that need performance_schema are at least valid SQL for it."""
+    from tui.adapters import mysql_catalog
+    from tui.adapters.mysql import DIGEST_SORTS
+
+    database = db_name(adapter.spec.url)
+    for order in DIGEST_SORTS.values():
+        stats = adapter._digests(database, 5, order)
+        assert isinstance(stats, list)
+    details = {d.node.name: d for d in adapter._details(database, None)}
+    mysql_catalog._load_usage_ps(adapter._fetch, database, details)
+    mysql_catalog._load_usage_userstat(adapter._fetch, database, details)
+    assert all(i.options.get("usage_source") == "userstat" for d in details.values() for i in d.indexes)
+    assert all(
+        i.tuples_read == 0 for d in details.values() for i in d.indexes
+    )  # userstat is off: nothing read
+    for view in ("schema_unused_indexes", "schema_redundant_indexes"):
+        column = "object_schema" if view == "schema_unused_indexes" else "table_schema"
+        assert adapter._fetch(f"SELECT * FROM sys.{view} WHERE {column} = %s", (database,)) == []
+
+
+def test_digest_rows_are_converted_from_picoseconds() -> None:
+    from tui.adapters.mysql import _statement, _statement_facts
+
+    stat = _statement(
+        {
+            "db": "shop",
+            "digest": "ab12",
+            "text": "SELECT * FROM `t` WHERE `a` = ?",
+            "calls": 4,
+            "total_ps": 8_000_000_000,
+            "mean_ps": 2_000_000_000,
+            "max_ps": 5_000_000_000,
+            "rows_sent": 4,
+            "rows_examined": 40_000,
+            "no_index": 4,
+            "no_good_index": 0,
+            "sample": "SELECT * FROM t WHERE a = 1",
+        }
+    )
+    assert (stat.total_time_ms, stat.mean_time_ms, stat.max_time_ms) == (8.0, 2.0, 5.0)
+    assert (stat.calls, stat.rows, stat.no_index_used, stat.query_id) == (4, 4, 4, "ab12")
+    facts = _statement_facts(stat)
+    assert facts["rows_examined"] == 40_000 and facts["sample"] == "SELECT * FROM t WHERE a = 1"

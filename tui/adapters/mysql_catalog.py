@@ -880,7 +880,7 @@ def _load_index_sizes(fetch: Fetch, database: str, details: dict[str, ObjectDeta
 
 def _load_usage_ps(fetch: Fetch, database: str, details: dict[str, ObjectDetail]) -> None:
     rows = fetch(
-        "SELECT OBJECT_NAME AS tbl, INDEX_NAME AS idx, COUNT_STAR AS uses, COUNT_READ AS reads, "
+        "SELECT OBJECT_NAME AS tbl, INDEX_NAME AS idx, COUNT_STAR AS uses, COUNT_READ AS read_count, "
         "COUNT_FETCH AS fetches FROM performance_schema.table_io_waits_summary_by_index_usage "
         "WHERE OBJECT_SCHEMA = %s",
         (database,),
