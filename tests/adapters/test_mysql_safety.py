@@ -262,3 +262,37 @@ def test_a_killed_session_is_reported_as_disconnected_then_reopened(
         assert adapter.run("SELECT @@tx_read_only").rows == [(1,)]
     finally:
         adapter.close()
+
+
+def test_a_user_with_almost_no_privileges_gets_a_partial_view(bank: str, mysql_server: LiveServer) -> None:
+    db = db_name(bank)
+    user, secret = f"dbscope_ro_{db[-6:]}", "Very$ecret-42"
+    mysql_server.execute(f"CREATE USER '{user}'@'%' IDENTIFIED BY '{secret}'")
+    try:
+        mysql_server.execute(f"GRANT SELECT ON `{db}`.accounts TO '{user}'@'%'")
+        parts = urlsplit(bank)
+        adapter = open_adapter(f"mysql://{user}:{secret}@{parts.hostname}:{parts.port or 3306}/{db}")
+        try:
+            assert adapter.server.superuser is False
+            names = [n.name for n in adapter.roots()]
+            assert db in names
+            database = next(n for n in adapter.roots() if n.name == db)
+            tables = adapter.children(adapter.children(database)[0])
+            assert [t.name for t in tables] == ["accounts"]  # `Audit Log` is not visible to this user
+            detail = adapter.detail(tables[0])
+            assert [c.name for c in detail.columns] == ["id", "owner", "balance"]
+            assert detail.ddl.startswith("CREATE TABLE `accounts`")
+            assert any(note.startswith("No index sizes") for note in detail.notes)
+            with pytest.raises(DbscopeError) as denied:
+                adapter.run("SELECT * FROM `Audit Log`")
+            assert type(denied.value).__name__ == "PermissionError_"
+            with pytest.raises(DbscopeError):
+                adapter.run("SELECT * FROM mysql.user")
+            facts = adapter.schema_facts()
+            assert [t.node.name for t in facts.tables] == ["accounts"]
+            for error in (denied.value,):
+                assert secret not in error.one_line()
+        finally:
+            adapter.close()
+    finally:
+        mysql_server.execute(f"DROP USER IF EXISTS '{user}'@'%'")
