@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pymysql
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tui.adapters.mysql_errors import map_error
 from tui.adapters.mysql_options import read_option_files, resolve
@@ -15,6 +17,7 @@ from tui.core.connspec import parse_url
 from tui.core.errors import (
     Cancelled,
     ConnectError,
+    DbscopeError,
     Disconnected,
     PermissionError_,
     ReadOnlyViolation,
@@ -200,3 +203,37 @@ def test_unreachable_host_messages() -> None:
         target="socket /run/mysqld/mysqld.sock",
     )
     assert "socket /run/mysqld/mysqld.sock" in no_socket.message and "unix_socket" in (no_socket.hint or "")
+
+
+@settings(max_examples=300)
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            sorted(
+                [
+                    "unix_socket",
+                    "charset",
+                    "connect_timeout",
+                    "protocol",
+                    "ssl_mode",
+                    "ssl_ca",
+                    "ssl_verify_cert",
+                    "ssl_verify_identity",
+                    "bogus",
+                ]
+            )
+        ),
+        st.text(max_size=12),
+        max_size=4,
+    ),
+)
+def test_any_url_options_resolve_or_raise_usage_errors(options: dict[str, str]) -> None:
+    secret = "Zq8!vX2#a-long-secret"  # longer than any generated value, so never echoed by chance
+    spec = parse_url(f"mysql://u:{secret.replace('#', '%23')}@db.example:3307/x")
+    spec.params = dict(options)
+    try:
+        params = resolve(spec, env={}, option_files=[])
+    except DbscopeError as exc:
+        assert isinstance(exc, UsageError) and secret not in exc.one_line()
+        return
+    assert params.password == secret and params.port == 3307
