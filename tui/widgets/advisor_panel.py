@@ -82,6 +82,15 @@ def ddl_file_text(finding: Finding) -> str:
 class AdvisorPanel(Vertical):
     """Findings list (grouped by severity) above the selected finding's detail."""
 
+    HELP = """
+**Advisor** — findings about what is selected, grouped by severity, each with its evidence, the
+reasoning and DDL that runs as printed.
+
+`j`/`k` next / previous finding · `y` copy the DDL (OSC 52; the selection inside the DDL box if any) ·
+`s` save the DDL to a file · `S` save every finding as a migration script with its rollback ·
+`d` plan before/after a hypothetical index (verified findings).
+"""
+
     DEFAULT_CSS = """
     AdvisorPanel { width: 1fr; height: 1fr; background: $surface; }
     AdvisorPanel > #advisor-summary { height: auto; padding: 0 1; background: $panel; }

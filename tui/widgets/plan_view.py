@@ -84,6 +84,16 @@ def raw_text(plan: Plan) -> str:
 class PlanView(Vertical):
     """Header, tree and node detail of one plan; raw view and open-file prompt on demand."""
 
+    HELP = """
+**EXPLAIN plan** — one row per plan node: operation on object using index, rows estimated vs actual
+per loop (`~` when rounded over loops), loops, estimate error (`12×↑` = 12 times more rows than
+planned), then the chosen metric with a bar. Yellow / orange / red: more than 10 / 50 / 90 % of the
+total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the hottest node, `!` a finding.
+
+`m` metric (time, rows, cost, buffers, estimate) · `h` hottest node · `enter`/`space` fold ·
+`←`/`→` fold or move · `+`/`-` expand / collapse all · `v` raw output · `o` open a saved plan file.
+"""
+
     DEFAULT_CSS = """
     PlanView { height: 1fr; }
     PlanView > #plan-body { height: 1fr; }

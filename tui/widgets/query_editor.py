@@ -94,6 +94,14 @@ def mongo_statement_at(buffer: str, offset: int) -> str | None:
 class QueryEditor(TextArea):
     """A code editor for one buffer of statements, with INSERT and NORMAL modes."""
 
+    HELP = """
+**Query editor** — the statement under the cursor (or the selection) is what gets explained or run.
+
+- INSERT mode (typing): `ctrl+e` EXPLAIN, `f6` EXPLAIN ANALYZE (asks first when the statement writes;
+  runs in a transaction that is rolled back), `ctrl+r`/`f5` run, `esc` NORMAL mode.
+- NORMAL mode (read-only): `e` EXPLAIN, `E` EXPLAIN ANALYZE, `i`/`enter` back to typing; `tab` moves on.
+"""
+
     DEFAULT_CSS = """
     QueryEditor { height: 1fr; border-subtitle-color: $text-muted; }
     QueryEditor.-normal { border: tall $secondary 50%; }

@@ -99,6 +99,14 @@ class CellDetailScreen(ModalScreen[None]):
 class ResultsGrid(Vertical):
     """A capped result page: a line-API ResultsTable plus a footer line with the row count and cap."""
 
+    HELP = """
+**Results** — the fetched rows, capped on the server side (the footer says when more exist). NULL is
+dim, binary shows `\\x…` hex with its length, long values end in `…`.
+
+`enter`/`space` the whole value · `y` copy the cell · `Y` copy the row (tab-separated) ·
+`x` export CSV · `X` export JSON (the file path is shown).
+"""
+
     DEFAULT_CSS = """
     ResultsGrid { height: 1fr; }
     ResultsGrid > ResultsTable { height: 1fr; }
