@@ -101,7 +101,9 @@ def test_arbitrary_json(value: object) -> None:
         st.tuples(
             st.integers(min_value=0, max_value=12),
             st.text(max_size=30),
-            st.sampled_from(["", "  (cost=1 rows=2)", " (actual time=1..x rows=1 loops=2)", " (never executed)"]),
+            st.sampled_from(
+                ["", "  (cost=1 rows=2)", " (actual time=1..x rows=1 loops=2)", " (never executed)"]
+            ),
         ),
         max_size=12,
     )
