@@ -96,3 +96,12 @@ class FindingsReady(Message):
         self.findings = findings
         self.label = label
         self.for_plan = for_plan
+
+
+class ResultsReady(Message):
+    """A statement ran; ``page`` is the capped page of rows (``tui.core.session.ResultPage``)."""
+
+    def __init__(self, page: object, query: str) -> None:
+        super().__init__()
+        self.page = page
+        self.query = query

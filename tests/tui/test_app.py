@@ -375,3 +375,46 @@ async def expand_schema_or_fail(pilot, tree: SchemaTree) -> None:  # type: ignor
         ),
         "a failed load",
     )
+
+
+async def test_explain_and_run_from_the_query_editor(shop_url: str) -> None:
+    from tui.screens.confirm import ConfirmModal
+    from tui.widgets.plan_view import PlanView
+    from tui.widgets.results_grid import ResultsGrid
+
+    app = make_app(shop_url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await start(pilot, app)
+        screen = app.main_screen
+        await pilot.press("2")
+        assert screen.centre.active == "query"
+        editor = screen.query_one("#query-editor")
+        editor.load_text("SELECT id, status FROM shop.orders WHERE status = 'new';\nSELECT 1;")  # type: ignore[attr-defined]
+        editor.focus()
+        await pilot.press("ctrl+e")
+        view = screen.query_one(PlanView)
+        await wait_until(pilot, lambda: view.plan is not None, "the plan")
+        assert screen.centre.active == "plan"
+        assert view.plan is not None and view.plan.engine == "postgresql"
+        assert any(node.object and "orders" in node.object for node in view.plan.root.walk())
+        assert "status = 'new'" in (view.plan.query or "")
+
+        # Run the statement under the cursor: the capped grid shows the (empty) result's columns.
+        screen.centre.active = "query"
+        editor.focus()
+        await pilot.press("ctrl+r")
+        grid = screen.query_one(ResultsGrid)
+        await wait_until(pilot, lambda: screen.centre.active == "results", "the results tab")
+        assert grid.page.columns == ["id", "status"] and grid.page.rows == []
+
+        # EXPLAIN ANALYZE of a statement that writes asks first, naming it; "n" runs nothing.
+        screen.centre.active = "query"
+        editor.load_text("DELETE FROM shop.orders WHERE id = 1")  # type: ignore[attr-defined]
+        editor.focus()
+        previous = view.plan
+        screen.action_explain_analyze()
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "the confirmation")
+        assert "DELETE FROM shop.orders" in app.screen.detail  # type: ignore[attr-defined]
+        await pilot.press("n")
+        await pilot.pause(0.3)
+        assert view.plan is previous

@@ -12,7 +12,7 @@ from tests.live import LiveServer
 from tests.tui.app_support import SHOP_SQL, wait_until
 from tui.app import DbscopeApp
 from tui.core.connspec import parse_url
-from tui.widgets.detail_pane import DetailPane
+from tui.widgets.detail_pane import DetailPane, KeyTable
 from tui.widgets.schema_tree import SchemaTree
 
 pytestmark = pytest.mark.live_pg
@@ -51,6 +51,11 @@ async def _open_orders(pilot) -> None:  # type: ignore[no-untyped-def]
         pilot,
         lambda: not any(w.is_running and w.group in BUSY_GROUPS for w in app.workers),
         "idle workers",
+    )
+    # DataTable sizes its columns on its next idle; capture only after every table did.
+    tables = list(app.main_screen.query(KeyTable))
+    await wait_until(
+        pilot, lambda: not any(t._require_update_dimensions or t._new_rows for t in tables), "sized columns"
     )
     await pilot.pause(0.3)
     app.main_screen.status.work = ""

@@ -26,11 +26,14 @@ from tui.messages import (
     ObjectShown,
     OpenObject,
     PlanReady,
+    ResultsReady,
     WorkFailed,
 )
 from tui.screens.error import error_parts
+from tui.widgets.advisor_panel import AdvisorPanel
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.plan_view import PlanView
+from tui.widgets.query_editor import QueryEditor
 from tui.widgets.results_grid import ResultsGrid
 from tui.widgets.schema_tree import OPENABLE_KINDS, SchemaPane, SchemaTree
 from tui.widgets.status_bar import StatusBar
@@ -44,10 +47,6 @@ _UNTRACKED_GROUPS = frozenset({"tree-loader", "cancel", "default"})
 CENTRE_TABS = ("object", "query", "plan", "results")
 
 
-class Placeholder(Static, can_focus=True):
-    """Stands in for a pane whose widget is not integrated yet (named, so nobody mistakes it)."""
-
-
 class AdvisorPane(Vertical, can_focus=True):
     """The right-hand container; focusable itself so `tab` reaches it even while it is empty."""
 
@@ -57,16 +56,6 @@ class AdvisorPane(Vertical, can_focus=True):
         "plan's findings after EXPLAIN. Each has its evidence, the reasoning and DDL that runs as printed. "
         "`a` shows or hides this panel."
     )
-
-
-def _optional_widget(module: str, name: str) -> type[Widget] | None:
-    """A pane widget another engineer is still landing: hosted when its module exists."""
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-    except (ImportError, AttributeError):
-        return None
 
 
 def _short(statement: str, width: int = 60) -> str:
@@ -112,24 +101,14 @@ class MainScreen(Screen[None]):
                 with TabPane("Object", id="object"):
                     yield DetailPane(id="detail")
                 with TabPane("Query", id="query"):
-                    editor = _optional_widget("tui.widgets.query_editor", "QueryEditor")
-                    if editor is not None:
-                        yield editor(id="query-editor")
-                    else:
-                        yield Placeholder("Query editor", id="query-placeholder", classes="placeholder")
+                    yield QueryEditor(id="query-editor")
                 with TabPane("Plan", id="plan"):
-                    yield Placeholder(
-                        "EXPLAIN plan tree + node detail", id="plan-placeholder", classes="placeholder"
-                    )
+                    yield PlanView(id="plan-view")
                 with TabPane("Results", id="results"):
                     yield ResultsGrid(id="results-grid")
             with AdvisorPane(id="advisor", classes="pane") as advisor:
                 advisor.border_title = "Advisor"
-                panel = _optional_widget("tui.widgets.advisor_panel", "AdvisorPanel")
-                if panel is not None:
-                    yield panel(id="advisor-panel")
-                else:
-                    yield Placeholder("Advisor findings", id="advisor-placeholder", classes="placeholder")
+                yield AdvisorPanel(id="advisor-panel")
         yield StatusBar(id="status")
         yield Footer(id="footer")
 
@@ -212,6 +191,7 @@ class MainScreen(Screen[None]):
         status.connected = True
         status.state = "ready"
         self.detail.engine = server.engine
+        self.query_one(QueryEditor).set_engine("mysql" if server.engine == "mariadb" else server.engine)
         app.on_session_ready(message.reason)
         tree = self.schema_pane.tree
         if message.reason == "reconnect" and tree.index.entries:
@@ -399,18 +379,8 @@ class MainScreen(Screen[None]):
 
     def _current_statement(self) -> str | None:
         """The statement under the query editor's cursor (or its selection), if there is an editor."""
-        editor = self.query("#query-editor")
-        if not editor:
-            return None
-        widget = editor.first()
-        for name in ("current_statement", "statement_at_cursor", "selected_statement"):
-            getter = getattr(widget, name, None)
-            if getter is not None:
-                value = getter() if callable(getter) else getter
-                text = getattr(value, "text", value)
-                return str(text) if text and str(text).strip() else None
-        text = getattr(widget, "text", "")
-        return str(text) if str(text).strip() else None
+        statement = self.query_one(QueryEditor).current_statement()
+        return statement if statement and statement.strip() else None
 
     def explain_statement(self, query: str, *, analyze: bool = False) -> None:
         """EXPLAIN (ANALYZE) ``query``; a statement that writes needs a confirmation naming it."""
@@ -470,6 +440,61 @@ class MainScreen(Screen[None]):
         if not worker.is_cancelled:
             self.post_message(FindingsReady(list(findings), f"plan of {_short(query, 40)}", for_plan=True))
 
+    # -- the query editor's requests --------------------------------------------------------------
+    def on_query_editor_explain_requested(self, message: QueryEditor.ExplainRequested) -> None:
+        self.explain_statement(message.query, analyze=message.analyze)
+
+    def on_query_editor_run_requested(self, message: QueryEditor.RunRequested) -> None:
+        self.run_statement(message.query, may_write=message.may_write)
+
+    def run_statement(self, query: str, *, may_write: bool = False) -> None:
+        """Run ``query`` (capped); a statement that writes needs --read-write and a confirmation."""
+        adapter = self.dbscope.adapter
+        spec = self.dbscope.spec
+        if adapter is None or not self.status.connected:
+            self.notify("Not connected.", title="Run", severity="warning")
+            return
+        if may_write and spec is not None and spec.read_write:
+            from tui.screens.confirm import ConfirmModal
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._run_query(query)
+
+            self.app.push_screen(
+                ConfirmModal(
+                    "This statement writes",
+                    "Run it on the server? This session is READ-WRITE; the change is committed.",
+                    detail=_short(query, 400),
+                    confirm_label="Run it",
+                ),
+                confirmed,
+            )
+            return
+        self._run_query(query)
+
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, group="query", description="running the statement"
+    )
+    def _run_query(self, query: str) -> None:
+        from textual.worker import get_current_worker
+
+        adapter = self.dbscope.adapter
+        worker = get_current_worker()
+        try:
+            assert adapter is not None
+            page = adapter.run(query, limit=self.dbscope.settings.result_limit)
+        except Exception as exc:
+            if not worker.is_cancelled:
+                self.post_message(WorkFailed(exc, f"running {_short(query, 40)!r}"))
+            return
+        if not worker.is_cancelled:
+            self.post_message(ResultsReady(page, query))
+
+    def on_results_ready(self, message: ResultsReady) -> None:
+        self.query_one(ResultsGrid).show_page(message.page)  # type: ignore[arg-type]
+        self.centre.active = "results"
+
     def on_plan_ready(self, message: PlanReady) -> None:
         view = self.query_one(PlanView)
         view.show_plan(message.plan)  # type: ignore[arg-type]
@@ -477,9 +502,7 @@ class MainScreen(Screen[None]):
         self.focus_pane(self.centre)
 
     def on_findings_ready(self, message: FindingsReady) -> None:
-        panel = self.query("#advisor-panel")
-        if panel:
-            panel.first().show_findings(message.findings, message.label)  # type: ignore[attr-defined]
+        self.query_one(AdvisorPanel).show_findings(message.findings, message.label)  # type: ignore[arg-type]
         if message.for_plan:
             self.query_one(PlanView).set_findings(message.findings)  # type: ignore[arg-type]
         if message.findings and not self._advisor_visible():
@@ -493,7 +516,7 @@ class MainScreen(Screen[None]):
         from tui.core.catalog import RELATION_KINDS
 
         node = message.detail.node
-        if node.kind in RELATION_KINDS and self.query("#advisor-panel"):
+        if node.kind in RELATION_KINDS:
             self._advise_table(node)
 
     @work(
@@ -520,11 +543,7 @@ class MainScreen(Screen[None]):
         self.post_message(FindingsReady(mine, f"table {node.qualified_name}"))
 
     def action_copy_finding(self) -> None:
-        panel = self.query("#advisor-panel")
-        if not panel:
-            self.notify("The advisor panel is not available.", title="Advisor", severity="warning")
-            return
-        panel.first().copy_ddl()  # type: ignore[attr-defined]
+        self.query_one(AdvisorPanel).copy_ddl()
 
     def action_export_report(self) -> None:
         """Write the advisor's markdown report of the whole database to a file (and say where)."""
