@@ -476,6 +476,8 @@ class PostgresAdapter(Adapter):
         statement = strip_explain(query)
         if not statement:
             raise UsageError("nothing to explain: the statement is empty")
+        # A typed "EXPLAIN ANALYZE …" asks for ANALYZE: honour it, with the same safety checks.
+        analyze = analyze or explain_prefix_analyzes(query)
         writes = self.statement_writes(statement)
         version = self.server.version_num if self.server else 150000
         has_params = bool(_PARAM.search(statement))
@@ -669,6 +671,15 @@ def strip_explain(query: str) -> str:
     if match and match.group(0).strip():
         text = text[match.end() :].strip()
     return text
+
+
+def explain_prefix_analyzes(query: str) -> bool:
+    """Whether the text starts with an EXPLAIN whose options include ANALYZE (and not ANALYZE off)."""
+    match = _EXPLAIN_PREFIX.match(query.strip())
+    if not match or not match.group(0).strip():
+        return False
+    options = match.group(0).lower()
+    return bool(re.search(r"\banaly[sz]e\b(?!\s+(off|false|0)\b)", options))
 
 
 def _short(statement: str, width: int = 120) -> str:
