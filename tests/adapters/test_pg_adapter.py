@@ -220,10 +220,12 @@ def test_read_only_is_enforced_by_the_server(adapter: PostgresAdapter) -> None:
 
 
 def test_explain_json_and_prefix_stripping(adapter: PostgresAdapter) -> None:
-    out = adapter.explain("EXPLAIN (ANALYZE) SELECT * FROM shop.orders WHERE customer_id = 42;")
+    out = adapter.explain("EXPLAIN SELECT * FROM shop.orders WHERE customer_id = 42;")
     doc = json.loads(out.text)
     assert doc[0]["Plan"]["Relation Name"] == "orders"
     assert "Actual Rows" not in doc[0]["Plan"]  # the prefix was stripped: plain EXPLAIN
+    typed = json.loads(adapter.explain("EXPLAIN (ANALYZE) SELECT * FROM shop.orders WHERE id = 1").text)
+    assert typed[0]["Plan"]["Actual Rows"] == 1  # a typed ANALYZE is honoured
     analyzed = adapter.explain("SELECT count(*) FROM shop.orders", analyze=True)
     plan = json.loads(analyzed.text)[0]
     assert plan["Plan"]["Actual Rows"] == 1 and "Execution Time" in plan
