@@ -35,11 +35,12 @@ from tui.widgets.detail_pane import DetailPane
 from tui.widgets.plan_view import PlanView
 from tui.widgets.query_editor import QueryEditor
 from tui.widgets.results_grid import ResultsGrid
-from tui.widgets.schema_tree import OPENABLE_KINDS, SchemaPane, SchemaTree
+from tui.widgets.schema_tree import SchemaPane, SchemaTree
 from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from tui.app import DbscopeApp
+    from tui.core.connspec import ConnectionSpec
 
 # Worker groups the cancel key stops (the tree's loader loop and the cancel request itself excluded).
 CANCELLABLE_GROUPS = frozenset({"catalog", "detail", "query", "explain", "advisor", "databases", "schema"})
@@ -186,7 +187,7 @@ class MainScreen(Screen[None]):
         status.engine = server.engine
         status.version = server.version
         if app.spec is not None:
-            status.where = _where(server.user, app.spec.display, server.database)
+            status.where = _where(server.user, app.spec, server.database)
             status.read_write = app.spec.read_write and not server.read_only
         status.connected = True
         status.state = "ready"
@@ -654,11 +655,12 @@ class MainScreen(Screen[None]):
         self.centre.border_title = titles.get(event.pane.id or "", "Detail")
 
 
-def _where(user: str, display: str, database: str) -> str:
-    """``user@host/db`` from what the server reports, never with a password."""
-    host = display.split("@", 1)[-1].split("/", 1)[0] if display else ""
+def _where(user: str, spec: ConnectionSpec, database: str) -> str:
+    """``user@host:port/db`` from what the server reports, never with a password; unix sockets are
+    shown as "local socket" (their directory says little and takes the status bar's width)."""
+    host = spec.host or spec.params.get("host") or ""
+    if not host or host.startswith("/"):
+        host = "local socket"
+    port = f":{spec.port}" if spec.port else ""
     who = f"{user}@" if user else ""
-    return f"{who}{host}/{database}" if database else f"{who}{host}"
-
-
-__all__ = ["CENTRE_TABS", "OPENABLE_KINDS", "MainScreen"]
+    return f"{who}{host}{port}/{database}" if database else f"{who}{host}{port}"

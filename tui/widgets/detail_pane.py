@@ -19,6 +19,18 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane, TextArea
 from tui.core import fmt
 from tui.core.catalog import ObjectDetail, Stat
 
+# Narrow panes (an 80-column terminal) get short tab titles so every tab stays visible.
+_SHORT = {
+    "columns": "Cols",
+    "indexes": "Idx",
+    "constraints": "Cons",
+    "fks": "FKs",
+    "triggers": "Trig",
+    "partitions": "Parts",
+    "stats": "Stats",
+    "ddl": "DDL",
+}
+SHORT_TITLES_BELOW = 74
 TABS = ("columns", "indexes", "constraints", "fks", "triggers", "partitions", "stats", "ddl")
 _TITLES = {
     "columns": "Columns",
@@ -174,10 +186,25 @@ class DetailPane(Vertical):
         header.append(node.qualified_name, style="bold")
         header.append(f"  {node.kind.replace('_', ' ')}", style="dim")
         facts = []
+        parts = [
+            (len(detail.columns), "column"),
+            (len(detail.indexes), "index"),
+            (len(detail.constraints), "constraint"),
+            (len(detail.foreign_keys) + len(detail.referenced_by), "FK"),
+            (len(detail.triggers), "trigger"),
+            (len(detail.partitions), "partition"),
+        ]
+        counted = ", ".join(
+            f"{n:,} {word}{'es' if n != 1 and word == 'index' else 's' if n != 1 else ''}"
+            for n, word in parts
+            if n
+        )
         if detail.row_estimate is not None:
             facts.append(f"≈{fmt.num(detail.row_estimate)} rows")
         if detail.total_bytes is not None:
             facts.append(f"{fmt.size(detail.total_bytes)} total")
+        if counted:
+            facts.append(counted)
         if facts:
             header.append("  " + " · ".join(facts))
         for note in detail.notes:
@@ -187,17 +214,12 @@ class DetailPane(Vertical):
             self._fill(detail)
         ddl = self.query_one("#ddl", TextArea)
         ddl.load_text(detail.ddl or "-- no DDL available for this object\n")
-        counts = {
-            "columns": len(detail.columns),
-            "indexes": len(detail.indexes),
-            "constraints": len(detail.constraints),
-            "fks": len(detail.foreign_keys) + len(detail.referenced_by),
-            "triggers": len(detail.triggers),
-            "partitions": len(detail.partitions),
-        }
+
+    def on_resize(self) -> None:
+        short = self.size.width < SHORT_TITLES_BELOW
         tabbed = self.query_one(TabbedContent)
-        for tab, count in counts.items():
-            tabbed.get_tab(f"tab-{tab}").label = f"{_TITLES[tab]} {count}" if count else _TITLES[tab]
+        for tab in TABS:
+            tabbed.get_tab(f"tab-{tab}").label = _SHORT[tab] if short else _TITLES[tab]
 
     def _fill(self, detail: ObjectDetail) -> None:
         self._set_columns()

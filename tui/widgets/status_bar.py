@@ -32,12 +32,10 @@ class StatusBar(Widget):
     reconnect_key: reactive[str] = reactive("ctrl+r")
 
     def render(self) -> Text:
+        # Most important first, so a narrow terminal cuts off the host, never the badge or the work.
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         if self.engine:
             text.append(f" {ENGINE_NAMES.get(self.engine, self.engine)} {self.version} ", style="bold")
-        if self.where:
-            text.append(f"{self.where} ")
-        if self.engine:
             if self.read_write:
                 text.append(" READ-WRITE ", style="bold reverse red")
             else:
@@ -51,5 +49,7 @@ class StatusBar(Widget):
                 text.append(f" {self.state} ", style="italic")
         if self.work:
             text.append(f" ⟳ {self.work} ", style="bold")
-            text.append(f"({self.cancel_key} cancels)", style="dim")
+            text.append(f"({self.cancel_key} cancels) ", style="dim")
+        if self.where:
+            text.append(f" {self.where}", style="dim" if self.work else "")
         return text
