@@ -133,14 +133,8 @@ class DetailPane(Vertical):
             for tab in TABS:
                 with TabPane(_TITLES[tab], id=f"tab-{tab}"):
                     if tab == "ddl":
-                        yield TextArea(
-                            "",
-                            language="sql",
-                            read_only=True,
-                            show_line_numbers=False,
-                            soft_wrap=False,
-                            id="ddl",
-                        )
+                        # The SQL grammar loads when the first DDL is shown, not on the start-up path.
+                        yield TextArea("", read_only=True, show_line_numbers=False, soft_wrap=False, id="ddl")
                     else:
                         yield KeyTable(id=f"table-{tab}")
 
@@ -213,6 +207,8 @@ class DetailPane(Vertical):
         with self.app.batch_update():
             self._fill(detail)
         ddl = self.query_one("#ddl", TextArea)
+        if ddl.language is None and "sql" in ddl.available_languages:
+            ddl.language = "sql"
         ddl.load_text(detail.ddl or "-- no DDL available for this object\n")
 
     def on_resize(self) -> None:
