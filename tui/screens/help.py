@@ -94,6 +94,7 @@ def collect_help(screen: object) -> HelpContent:
     title, description, pane_nodes = describe_focus(screen, screen.focused)
     pane_keys: dict[str, list[str]] = {}
     global_keys: dict[str, list[str]] = {}
+    ours: set[str] = set()  # descriptions of dbscope's own bindings, listed before Textual's defaults
     for key, active in screen.active_bindings.items():
         binding: Binding = active.binding
         if not binding.description or binding.system:
@@ -101,13 +102,16 @@ def collect_help(screen: object) -> HelpContent:
         target = pane_keys if id(active.node) in pane_nodes else global_keys
         display = app.get_key_display(binding) if key == binding.key else key
         target.setdefault(binding.description, [])
+        if binding.id or type(active.node).__module__.startswith("tui."):
+            ours.add(binding.description)
         if display not in target[binding.description]:
             target[binding.description].append(display)
     if screen.app.COMMAND_PALETTE_BINDING and "Command palette" not in global_keys:
         global_keys["Command palette"] = [screen.app.COMMAND_PALETTE_DISPLAY or "ctrl+p"]
 
     def rows(found: dict[str, list[str]]) -> list[KeyRow]:
-        return sorted((KeyRow(" ".join(keys), text) for text, keys in found.items()), key=lambda r: r.keys)
+        rows_ = [KeyRow(" ".join(keys), text) for text, keys in found.items()]
+        return sorted(rows_, key=lambda r: (r.description not in ours, r.keys))
 
     return HelpContent(title, description, rows(pane_keys), rows(global_keys))
 
