@@ -100,16 +100,16 @@ def test_verified_suggestion_then_real_index_is_used(hypo: str, pg_server: LiveS
         assert index_count(pg_server, hypo) == before_indexes  # advising never builds an index
     finally:
         adapter.close()
-    # customer_id (5,000 distinct) before status (2 distinct), then the ORDER BY column.
+    # customer_id (5,000 distinct) before status (2 distinct), then the ORDER BY column in its direction.
     assert f.ddl == [
         "CREATE INDEX CONCURRENTLY orders_customer_id_status_created_at_idx "
-        "ON shop.orders (customer_id, status, created_at);"
+        "ON shop.orders (customer_id, status, created_at DESC);"
     ]
     ver = f.verification
     assert ver is not None and ver.method == "hypopg"
     assert ver.before == round(plain_cost(hypo, QUERY), 2)
     assert ver.after == round(
-        plain_cost(hypo, QUERY, "CREATE INDEX ON shop.orders (customer_id, status, created_at)"), 2
+        plain_cost(hypo, QUERY, "CREATE INDEX ON shop.orders (customer_id, status, created_at DESC)"), 2
     )
     assert ver.before >= 100 and ver.after <= ver.before * 0.5  # Dexter's bar
     assert f.evidence["cost_before"] == ver.before and f.evidence["cost_after"] == ver.after

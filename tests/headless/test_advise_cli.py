@@ -75,7 +75,7 @@ def test_explain_verifies_the_index_with_hypopg(
     assert f["verification"]["method"] == "hypopg"
     assert f["verification"]["after"] <= f["verification"]["before"] * 0.5
     assert f["ddl"] == [
-        "CREATE INDEX CONCURRENTLY orders_customer_id_created_at_idx ON shop.orders (customer_id, created_at);"
+        "CREATE INDEX CONCURRENTLY orders_customer_id_created_at_idx ON shop.orders (customer_id, created_at DESC);"
     ]
     code, text = run(capsys, "explain", db, query, "--analyze", "--no-verify")
     assert "Estimated, not verified." in text

@@ -50,9 +50,50 @@ def test_esr_order_most_selective_equality_first_then_sort() -> None:
         _schema(),
     )
     [cand] = candidates_for_query(q, _schema())  # type: ignore[arg-type]
-    # customer_id: 5 % of 200,000 rows = 10,000 distinct values; status: 3
-    assert cand.columns == ["customer_id", "status", "created_at"]
-    assert cand.roles == ["equality", "equality", "sort"]
+    # customer_id: 5 % of 200,000 rows = 10,000 distinct values; status: 3; the range after the sort
+    assert cand.columns == ["customer_id", "status", "created_at", "total"]
+    assert cand.roles == ["equality", "equality", "sort", "range"]
+
+
+def test_sort_columns_keep_the_order_by_direction_and_an_existing_index_serves_both_ways() -> None:
+    schema = _schema()
+    q = analyze_query("SELECT id FROM shop.orders ORDER BY created_at DESC LIMIT 20", "postgres", schema)
+    [cand] = candidates_for_query(q, schema)  # type: ignore[arg-type]
+    assert (cand.columns, cand.roles, cand.descending) == (["created_at"], ["sort"], [True])
+    assert cand.describe() == "(created_at DESC)"
+    assert cand.hypothetical_statement() == "CREATE INDEX ON shop.orders (created_at DESC)"
+    # an ascending index is read backwards for DESC: nothing to suggest
+    schema.tables[0].indexes.append(index("o_created", "created_at"))
+    assert candidates_for_query(q, schema) == []  # type: ignore[arg-type]
+    # mixed directions need an index with the same (or all reversed) directions
+    mixed = analyze_query(
+        "SELECT id FROM shop.orders ORDER BY created_at DESC, total LIMIT 20", "postgres", schema
+    )
+    schema.tables[0].indexes.append(index("o_ct", "created_at", "total"))
+    [cand] = candidates_for_query(mixed, schema)  # type: ignore[arg-type]
+    assert cand.describe() == "(created_at DESC, total)"
+    reversed_index = index(
+        "o_ct_rev",
+        "created_at",
+        "total",
+        definition="CREATE INDEX o_ct_rev ON t USING btree (created_at, total DESC)",
+    )
+    schema.tables[0].indexes.append(reversed_index)
+    assert candidates_for_query(mixed, schema) == []  # type: ignore[arg-type]
+
+
+def test_sort_only_candidate_needs_a_limit() -> None:
+    schema = _schema()
+    q = analyze_query("SELECT id FROM shop.orders ORDER BY created_at DESC", "postgres", schema)
+    assert candidates_for_query(q, schema) == []  # type: ignore[arg-type]
+    joined = analyze_query(
+        "SELECT o.id FROM shop.orders o JOIN customers c ON c.id = o.customer_id "
+        "ORDER BY o.created_at DESC LIMIT 20",
+        "postgres",
+        schema,
+    )
+    cands = candidates_for_query(joined, schema)  # type: ignore[arg-type]
+    assert next((c.table, c.columns, c.roles) for c in cands) == ("orders", ["created_at"], ["sort"])
 
 
 def test_range_column_last_when_there_is_no_order_by() -> None:

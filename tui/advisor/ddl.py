@@ -97,6 +97,7 @@ class KeyPart:
     expression: str | None = None
     opclass: str | None = None
     descending: bool = False
+    nulls_first: bool | None = None  # None: the direction's default (NULLS LAST for ASC, FIRST for DESC)
 
     def render(self, dialect: str = "postgresql") -> str:
         text = quote_ident(self.column, dialect) if self.column is not None else f"({self.expression})"
@@ -104,6 +105,8 @@ class KeyPart:
             text += f" {self.opclass}"
         if self.descending:
             text += " DESC"
+        if self.nulls_first is not None and self.nulls_first != self.descending:
+            text += " NULLS FIRST" if self.nulls_first else " NULLS LAST"
         return text
 
     @property

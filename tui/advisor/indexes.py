@@ -85,15 +85,51 @@ def plain_key_columns(index: Index) -> list[str] | None:
     return keys
 
 
+def key_directions(index: Index) -> list[tuple[bool, bool] | None]:
+    """Per key part its order as (descending, nulls first): ``a`` → (False, False), ``a DESC`` →
+    (True, True), ``a DESC NULLS LAST`` → (True, False). None for a part with an operator class or a
+    collation (it serves no ORDER BY of the plain column). Without a definition (engines that do not
+    print one) every part counts as ascending."""
+    keys = key_parts(index)
+    parts = definition_parts(index)
+    if parts is None or len(parts) != len(keys):
+        return [(False, False)] * len(keys)
+    out: list[tuple[bool, bool] | None] = []
+    for part in parts:
+        tail = [w.upper() for w in _split_words(part)][1:]
+        desc = tail[:1] == ["DESC"]
+        if tail[:1] in (["ASC"], ["DESC"]):
+            tail = tail[1:]
+        if not tail:
+            out.append((desc, desc))
+        elif tail in (["NULLS", "FIRST"], ["NULLS", "LAST"]):
+            out.append((desc, tail[1] == "FIRST"))
+        else:
+            out.append(None)
+    return out
+
+
+def _split_words(part: str) -> list[str]:
+    """``"My Col" DESC`` → ['"My Col"', 'DESC']: whitespace-separated words, quoted names kept whole."""
+    return re.findall(r'"(?:[^"]|"")*"|\([^)]*\)|\S+', part)
+
+
 def usable_btree(index: Index) -> bool:
     return index.valid and index.method == "btree" and not index.predicate
 
 
-def covering_index(detail: ObjectDetail, columns: Sequence[str], equality: int = 0) -> Index | None:
+def covering_index(
+    detail: ObjectDetail,
+    columns: Sequence[str],
+    equality: int = 0,
+    directions: Sequence[tuple[bool, bool] | None] | None = None,
+) -> Index | None:
     """An existing valid, non-partial B-tree whose leading key columns serve ``columns``.
 
     The first ``equality`` columns are equality columns, whose order among themselves does not matter;
-    the rest must follow in order."""
+    the rest must follow in order. ``directions`` gives, per column, the order a sort column needs as
+    (descending, nulls first), None for any: the index serves them when its orders on those columns are
+    all the same or all reversed (a backward scan)."""
     if not columns:
         return None
     want_eq = set(columns[:equality])
@@ -107,9 +143,26 @@ def covering_index(detail: ObjectDetail, columns: Sequence[str], equality: int =
         if len(keys) < len(columns):
             continue
         head = keys[: len(columns)]
-        if set(head[: len(want_eq)]) == want_eq and head[len(want_eq) :] == rest:
+        if (
+            set(head[: len(want_eq)]) == want_eq
+            and head[len(want_eq) :] == rest
+            and (directions is None or _directions_serve(key_directions(index), directions))
+        ):
             return index
     return None
+
+
+def _directions_serve(
+    have: Sequence[tuple[bool, bool] | None], want: Sequence[tuple[bool, bool] | None]
+) -> bool:
+    pairs = [(have[i] if i < len(have) else None, w) for i, w in enumerate(want) if w is not None]
+    if not pairs:
+        return True
+    if any(h is None for h, _ in pairs):
+        return False
+    same = all(h == w for h, w in pairs)
+    flipped = all(h == (not w[0], not w[1]) for h, w in pairs if h is not None)
+    return same or flipped
 
 
 def leading_index(detail: ObjectDetail, columns: Sequence[str]) -> Index | None:

@@ -7,16 +7,34 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from tui.advisor.ddl import parse_create_index
 from tui.advisor.querying import SUGGESTION_ID, SuggestionOutcome
 from tui.core.finding import SEVERITY_RANK, Finding
 
-SCAN_RULES = ("pg.seq-scan-selective", "pg.index-filter-removal", "pg.nested-loop-inner")
+SCAN_RULES = (
+    "pg.seq-scan-selective",
+    "pg.index-filter-removal",
+    "pg.nested-loop-inner",
+    "pg.top-n-sort-without-index",
+)
 
 
 def _creates_index(finding: Finding) -> bool:
     return any(
         stmt.lstrip().upper().startswith(("CREATE INDEX", "CREATE UNIQUE INDEX")) for stmt in finding.ddl
     )
+
+
+def _keys(finding: Finding) -> set[str]:
+    return {c.key_text for c in (parse_create_index(s) for s in finding.ddl) if c is not None}
+
+
+def _matching_suggestion(finding: Finding, suggestions: list[Finding], used: set[int]) -> Finding | None:
+    """The suggestion about the same table, preferring the one whose index has the same keys as the
+    plan finding's own (a table can have several candidates: sort keys, filter columns, join keys)."""
+    same_table = [s for s in suggestions if s.object == finding.object and id(s) not in used]
+    own = _keys(finding)
+    return next((s for s in same_table if own and _keys(s) == own), same_table[0] if same_table else None)
 
 
 def merge_suggestions(findings: list[Finding], outcomes: list[SuggestionOutcome]) -> list[Finding]:
@@ -27,7 +45,7 @@ def merge_suggestions(findings: list[Finding], outcomes: list[SuggestionOutcome]
     merged_scan: list[Finding] = []
     used: set[int] = set()
     for finding in sorted(scan, key=lambda f: (SEVERITY_RANK[f.severity], -f.impact)):
-        suggestion = next((s for s in suggestions if s.object == finding.object and id(s) not in used), None)
+        suggestion = _matching_suggestion(finding, suggestions, used)
         if suggestion is not None:
             used.add(id(suggestion))
             severity = min(finding.severity, suggestion.severity, key=lambda s: SEVERITY_RANK[s])

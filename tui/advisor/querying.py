@@ -147,7 +147,12 @@ def _plan_evidence(plan: Plan | None, table: str) -> dict[str, float]:
 
 
 def _plan_shows_waste(plan: Plan, table: str) -> bool:
-    """The plan scans ``table`` sequentially with a filter, or through an index that discards most rows."""
+    """The plan scans ``table`` sequentially with a filter, or sorts all of it to keep a LIMIT's first
+    rows, or reads it through an index that discards most rows."""
+    from tui.advisor.rules.pg_plan_top_n_sort import top_n_sorts
+
+    if any(shape.scan.extra.get("Relation Name") == table for shape in top_n_sorts(plan)):
+        return True
     for node in plan.nodes():
         if node.extra.get("Relation Name") != table:
             continue
@@ -291,7 +296,7 @@ def _finding(
     elif verification is not None:
         impact = (float(verification.before) - float(verification.after)) * multiplier
     else:
-        impact = float(detail.row_estimate or 0) if detail else 0.0
+        impact = float(detail.row_estimate or 0) * multiplier if detail else 0.0
     writes = (
         f" It adds one index write to every INSERT and to every UPDATE of these columns (the table has "
         f"{fmt.num(existing)} indexes now)."
@@ -299,10 +304,27 @@ def _finding(
         else ""
     )
     roles = describe_roles(cand)
-    recommendation = (
-        f"The optimal indexing strategy for this workload is a B-tree index on {cand.describe()}: equality columns "
-        "first (the most selective first), then the ORDER BY columns, then one range column." + writes
-    )
+    if set(cand.roles) == {"sort"}:
+        recommendation = (
+            f"The optimal indexing strategy for this ORDER BY … LIMIT is a B-tree index on {cand.describe()}, in "
+            "the ORDER BY's own direction: an Index Scan returns the first rows in order and stops, instead of "
+            "reading and sorting the whole table." + writes
+        )
+        message = (
+            f"The statement orders {cand.qualified} by {cand.describe()} and keeps only the first rows; no "
+            "existing index returns them in that order."
+        )
+    else:
+        recommendation = (
+            f"The optimal indexing strategy for this workload is a B-tree index on {cand.describe()}: equality "
+            "columns first (the most selective first), then the ORDER BY columns, then one range column."
+            + writes
+        )
+        message = (
+            f"The statement filters {cand.qualified} on {roles}"
+            + (" (a join key)" if cand.reason == "join key" else "")
+            + f"; no existing index leads with {cand.describe()}."
+        )
     if verification is None:
         recommendation += f" Not verified: {reason}."
     return Finding(
@@ -310,11 +332,7 @@ def _finding(
         severity="warning" if verification is not None else "info",
         object=cand.qualified,
         title="Index suggestion" + (" (verified with HypoPG)" if verification else " (estimated)"),
-        message=(
-            f"The statement filters {cand.qualified} on {roles}"
-            + (" (a join key)" if cand.reason == "join key" else "")
-            + f"; no existing index leads with {cand.describe()}."
-        ),
+        message=message,
         reasoning=(
             "Without an index on these columns PostgreSQL reads the table and discards the rows that do not "
             "match; an index in Equality → Sort → Range order reads only the matching entries, already in the "

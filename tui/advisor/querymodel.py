@@ -55,6 +55,7 @@ class OrderKey:
     column: str | None
     descending: bool
     node: Any = None
+    nulls_first: bool | None = None  # as the statement orders NULLs (None: the direction's default)
 
 
 @dataclass(slots=True)

@@ -308,6 +308,7 @@ def _order_limit(select: exp.Select, res: _Resolver, qfacts: QueryFacts) -> None
                 col.name if col else None,
                 bool(item.args.get("desc")),
                 item,
+                bool(item.args.get("nulls_first")),
             )
         )
     qfacts.limit = _literal_int(select.args.get("limit"))

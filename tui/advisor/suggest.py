@@ -1,8 +1,9 @@
 """Index suggestions from a query's predicates, in Equality → Sort → Range column order.
 
 Per table of the statement: equality columns (``=``, ``IN (…)``, ``IS NULL``) most selective first
-(pg_stats n_distinct), then the ORDER BY columns when every ORDER BY key belongs to that table, then
-at most one range column (``<``, ``>``, ``BETWEEN``, ``LIKE 'prefix%'``). Join keys give a separate
+(pg_stats n_distinct), then the ORDER BY columns in their own directions when every ORDER BY key
+belongs to that table (a Sort-only candidate only when a LIMIT stops the ordered read early), then at
+most one range column (``<``, ``>``, ``BETWEEN``). Join keys give a separate
 single-column candidate (the inner side of a nested loop). A candidate an existing valid B-tree already
 serves (prefix match) is dropped. ``candidate_from_filter`` does the same from a plan node's Filter
 text, for plans given without their query.
@@ -11,6 +12,7 @@ text, for plans given without their query.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tui.advisor import ddl
@@ -42,6 +44,7 @@ class IndexCandidate:
     method: str = "btree"
     descending: list[bool] = field(default_factory=list)
     reason: str = ""
+    nulls_first: list[bool | None] = field(default_factory=list)  # per column; None = the default
 
     @property
     def qualified(self) -> str:
@@ -53,14 +56,29 @@ class IndexCandidate:
 
     def key_parts(self) -> list[ddl.KeyPart]:
         desc = self.descending or [False] * len(self.columns)
-        return [ddl.KeyPart(column=c, descending=d) for c, d in zip(self.columns, desc, strict=True)]
+        nulls = self.nulls_first or [None] * len(self.columns)
+        return [
+            ddl.KeyPart(column=c, descending=d, nulls_first=n)
+            for c, d, n in zip(self.columns, desc, nulls, strict=True)
+        ]
+
+    def orders(self) -> list[tuple[bool, bool] | None]:
+        """Per column, the order a sort column needs as (descending, nulls first); None elsewhere."""
+        out: list[tuple[bool, bool] | None] = []
+        for part, role in zip(self.key_parts(), self.roles, strict=True):
+            nulls = part.descending if part.nulls_first is None else part.nulls_first
+            out.append((part.descending, nulls) if role == "sort" else None)
+        return out
 
     def describe(self) -> str:
-        """``(customer_id, created_at)`` — the columns as a person reads them."""
-        desc = self.descending or [False] * len(self.columns)
-        return (
-            "(" + ", ".join(c + (" DESC" if d else "") for c, d in zip(self.columns, desc, strict=True)) + ")"
-        )
+        """``(customer_id, created_at DESC)`` — the key columns as a person reads them."""
+        texts = []
+        for part in self.key_parts():
+            text = (part.column or "") + (" DESC" if part.descending else "")
+            if part.nulls_first is not None and part.nulls_first != part.descending:
+                text += " NULLS FIRST" if part.nulls_first else " NULLS LAST"
+            texts.append(text)
+        return "(" + ", ".join(texts) + ")"
 
     def statement(self, name: str, *, concurrently: bool = True) -> str:
         return ddl.create_index(
@@ -115,45 +133,59 @@ def build_candidate(
     detail: ObjectDetail,
     equality: list[str],
     ranges: list[str],
-    order: list[tuple[str, bool]] | None = None,
+    order: Sequence[tuple[str, bool] | tuple[str, bool, bool | None]] | None = None,
     *,
     reason: str = "",
     check_covered: bool = True,
+    esr: bool = False,
 ) -> IndexCandidate | None:
     """The ESR candidate for these columns of ``detail``; None when no column can lead a B-tree, or
-    (with ``check_covered``) when an existing valid B-tree already serves the same leading columns."""
+    (with ``check_covered``) when an existing valid B-tree already serves the same leading columns.
+
+    ``esr=True`` (PostgreSQL suggestions) writes the sort columns in the ORDER BY's own directions
+    (``created_at DESC``) and puts one range column after them (Equality → Sort → Range: the range is
+    then checked on index entries while the scan reads in order). Without it (the MySQL rules' shape),
+    a single direction is written ascending (a backward scan serves DESC) and a range column is added
+    only when there is no sort."""
     schema = detail.node.schema
     table = detail.node.table or detail.node.name
     eq_cols = _selectivity_order(detail, _unique([c for c in equality if _indexable(detail, c)]))
     cols, roles, desc = list(eq_cols), ["equality"] * len(eq_cols), [False] * len(eq_cols)
+    nulls: list[bool | None] = [None] * len(eq_cols)
     if order:
-        order_dirs = {d for _, d in order}
-        for name, is_desc in order:
+        order_dirs = {key[1] for key in order}
+        for key in order:
+            name, is_desc = key[0], key[1]
             if name in cols or not _indexable(detail, name):
                 continue
             cols.append(name)
             roles.append("sort")
             # One direction: ascending keys serve DESC too (backward scan); mixed needs each direction.
-            desc.append(is_desc if len(order_dirs) > 1 else False)
+            desc.append(is_desc if esr or len(order_dirs) > 1 else False)
+            first = key[2] if len(key) > 2 else None
+            nulls.append(first if esr and first is not None and first != is_desc else None)
     range_cols = [c for c in _unique(ranges) if c not in cols and _indexable(detail, c)]
-    if range_cols and "sort" not in roles:
+    if range_cols and (esr or "sort" not in roles):
         cols.append(range_cols[0])
         roles.append("range")
         desc.append(False)
-    cols, roles, desc = cols[:MAX_KEY_COLUMNS], roles[:MAX_KEY_COLUMNS], desc[:MAX_KEY_COLUMNS]
+        nulls.append(None)
+    n = MAX_KEY_COLUMNS
+    cols, roles, desc, nulls = cols[:n], roles[:n], desc[:n], nulls[:n]
     if not cols:
         return None
-    candidate = IndexCandidate(schema, table, cols, roles, descending=desc, reason=reason)
+    candidate = IndexCandidate(schema, table, cols, roles, descending=desc, reason=reason, nulls_first=nulls)
     if check_covered and covered_by(candidate, detail):
         return None
     return candidate
 
 
 def covered_by(candidate: IndexCandidate, detail: ObjectDetail) -> Index | None:
-    """The existing index that already serves ``candidate``'s leading columns, if any."""
-    if any(candidate.descending):
-        return None
-    return covering_index(detail, candidate.columns, equality=candidate.equality_count)
+    """The existing index that already serves ``candidate``'s leading columns (its sort columns in the
+    same directions, or all reversed), if any."""
+    return covering_index(
+        detail, candidate.columns, equality=candidate.equality_count, directions=candidate.orders()
+    )
 
 
 def _sargable_on(predicates: list[Predicate], table: TableRef) -> tuple[list[str], list[str], list[str]]:
@@ -193,8 +225,12 @@ def candidates_for_query(qfacts: QueryFacts, facts: SchemaFacts | None) -> list[
         if order_keys and all(
             k.table is not None and k.table.key == ref.key and k.column for k in order_keys
         ):
-            order = [(k.column or "", k.descending) for k in order_keys]
-        main = build_candidate(detail, equality, ranges, order, reason="predicates")
+            order = [(k.column or "", k.descending, k.nulls_first) for k in order_keys]
+        if order and not equality and not ranges and qfacts.limit is None:
+            # Sort-only: an index read in order pays off when a LIMIT stops it early; without one the
+            # whole table is read through the index, which is slower than a scan and a sort.
+            order = None
+        main = build_candidate(detail, equality, ranges, order, reason="predicates", esr=True)
         found = [main] if main else []
         for join_col in _unique(joins):
             if main and main.columns[0] == join_col:
@@ -249,7 +285,7 @@ def candidate_from_filter(
     ranges = [p.column for p in own if p.kind in RANGE_KINDS and p.column]
     if detail is not None:
         return build_candidate(
-            detail, equality, ranges, None, reason="plan filter", check_covered=check_covered
+            detail, equality, ranges, None, reason="plan filter", check_covered=check_covered, esr=True
         )
     cols = _unique([*equality, *ranges[:1]])[:MAX_KEY_COLUMNS]
     if not cols:

@@ -48,6 +48,7 @@ from tui.advisor.registry import Rule
 RULE_MODULES: tuple[str, ...] = (
     # PostgreSQL plan rules
     "pg_plan_seqscan",
+    "pg_plan_top_n_sort",
     "pg_plan_index_filter",
     "pg_plan_misestimate",
     "pg_plan_spill",
