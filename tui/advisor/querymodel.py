@@ -33,7 +33,8 @@ class Predicate:
     """One conjunct of a WHERE / ON clause, classified for index use."""
 
     kind: str  # eq | in | is_null | in_subquery | range | like_prefix | like_wild | ilike | not_in |
-    #           neq | func | cast | join | or | other
+    #           neq | func | cast | join | join_cast | or | other
+    # join_cast: ``CAST(a.x AS t) = b.y`` — table/column are the cast column, other_* the other one.
     node: Any  # the sqlglot expression
     table: TableRef | None = None
     column: str | None = None

@@ -96,6 +96,17 @@ def _wrapped_column(node: Any) -> tuple[Any, exp.Column] | None:
     return node, cols[0]
 
 
+def _cast_column(node: Any) -> tuple[Any, exp.Column] | None:
+    """``CAST(col AS t)`` / ``col::t`` (in parentheses or not): (the cast, the column)."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Cast | exp.TryCast):
+        col = _bare_column(node.this)
+        if col is not None:
+            return node, col
+    return None
+
+
 class _Resolver:
     """Column → base table, within one scope."""
 
@@ -152,6 +163,20 @@ def _classify(node: Any, res: _Resolver, source: str) -> Predicate:
         if col is not None:
             table = res.table_of(col)
             other_col = _bare_column(right) if not isinstance(right, list) else None
+            cast_right = _cast_column(right) if isinstance(node, exp.EQ) else None
+            if cast_right is not None:  # column = CAST(other column AS type)
+                wrapper, cast_col = cast_right
+                return Predicate(
+                    "join_cast",
+                    node,
+                    table=res.table_of(cast_col),
+                    column=cast_col.name,
+                    wrapper=wrapper,
+                    other=col,
+                    other_table=table,
+                    other_column=col.name,
+                    source=source,
+                )
             if other_col is not None and isinstance(node, exp.EQ):
                 return Predicate(
                     "join",
@@ -165,6 +190,21 @@ def _classify(node: Any, res: _Resolver, source: str) -> Predicate:
                 )
             kind = _kind(node, right)
             return Predicate(kind, node, table=table, column=col.name, other=right, source=source)
+        cast_left = _cast_column(left) if isinstance(node, exp.EQ) else None
+        right_col = _bare_column(right) if not isinstance(right, list) else None
+        if cast_left is not None and right_col is not None:  # CAST(column AS type) = other column
+            wrapper, cast_col = cast_left
+            return Predicate(
+                "join_cast",
+                node,
+                table=res.table_of(cast_col),
+                column=cast_col.name,
+                wrapper=wrapper,
+                other=right_col,
+                other_table=res.table_of(right_col),
+                other_column=right_col.name,
+                source=source,
+            )
         wrapped = _wrapped_column(left)
         if wrapped is not None and (isinstance(right, list) or is_constant(right)):
             wrapper, column = wrapped

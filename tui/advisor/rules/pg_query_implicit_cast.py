@@ -8,6 +8,9 @@
 Fires only when the column is indexed (schema facts needed). No DDL: the fix is to compare the bare
 column with a value of its own type — a range for a date cast, an integer literal (or ``ceil``/
 ``floor`` of the bound) for a decimal. Severity warning on large or unknown-size tables, info otherwise.
+- joins: two columns of different type families compared in a JOIN ON or WHERE (numeric = integer…),
+  or a column cast inside a join condition — see ``tui.advisor.rules.implicit_cast_join``, which
+  recommends aligning the column types (ALTER TABLE … ALTER COLUMN … TYPE, with its rollback).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlglot import exp
 from tui.advisor.context import QueryContext
 from tui.advisor.indexes import indexes_on_column
 from tui.advisor.registry import Rule
+from tui.advisor.rules.implicit_cast_join import join_cast_findings
 from tui.advisor.rules.query_common import detail_of, large, qualified, query_finding
 from tui.advisor.sqlfacts import column_of
 from tui.core import fmt
@@ -111,7 +115,7 @@ def check(ctx: QueryContext) -> list[Finding]:
                     impact=float(detail.row_estimate or 0),
                 )
             )
-    return out
+    return out + join_cast_findings(ctx)
 
 
 RULES = (
@@ -120,6 +124,6 @@ RULES = (
         category="query",
         engines=("postgresql",),
         check=check,
-        summary="cast on an indexed column in a predicate (explicit, or integer vs decimal)",
+        summary="cast on an indexed column in a predicate (explicit, integer vs decimal, or a join of two types)",
     ),
 )
