@@ -316,141 +316,20 @@ def subsumed_by(index: CreatedIndex, others: Iterable[CreatedIndex]) -> CreatedI
     return None
 
 
-# -- migration script -----------------------------------------------------------------------------
-
-PHASES = (
-    (1, "Phase 1 — non-breaking changes (new indexes, statistics, maintenance)"),
-    (2, "Phase 2 — data and definition changes"),
-    (3, "Phase 3 — breaking or destructive changes (drops), after phase 1 has been observed"),
-)
-
-_NON_TRANSACTIONAL = re.compile(r"\bCONCURRENTLY\b|^\s*VACUUM\b", re.I)
-_SESSION_ONLY = re.compile(r"^\s*(SET|RESET)\s", re.I)
+# -- migration script (tui.advisor.migration; importable from here as before) ---------------------
 
 
-def statement_phase(statement: str) -> int:
-    """1 for additive/maintenance statements, 3 for drops and table rewrites that lock (VACUUM FULL),
-    2 for everything else (ALTER … TYPE, ADD COLUMN, ADD CONSTRAINT …)."""
-    head = " ".join(statement.split()).upper()
-    if head.startswith("DROP ") or (head.startswith("ALTER TABLE") and " DROP " in head):
-        return 3
-    if head.startswith("VACUUM") and "FULL" in head.split(")")[0]:
-        return 3
-    if head.startswith(
-        ("CREATE INDEX", "CREATE UNIQUE INDEX", "ANALYZE", "VACUUM", "CREATE STATISTICS", "CREATE EXTENSION")
-    ):
-        return 1
-    if head.startswith("ALTER TABLE") and " SET STATISTICS " in head:
-        return 1
-    return 2
+def migration_script(
+    findings: Iterable[Finding], *, title: str = "dbscope migration", engine: str | None = None
+) -> str:
+    """See ``tui.advisor.migration.migration_script``."""
+    from tui.advisor.migration import migration_script as build
+
+    return build(findings, title=title, engine=engine)
 
 
-def runs_outside_transaction(statement: str) -> bool:
-    return bool(_NON_TRANSACTIONAL.search(statement))
+def statement_phase(statement: str, language: str = "postgresql") -> int:
+    """See ``tui.advisor.migration.statement_phase``."""
+    from tui.advisor.migration import statement_phase as phase
 
-
-def _pairs(finding: Finding) -> list[tuple[str, str | None]]:
-    """(statement, its rollback) for each DDL statement; rollback lists either pair one-to-one or give
-    one undo for the whole finding (attached to its last statement)."""
-    if len(finding.rollback) == len(finding.ddl):
-        return list(zip(finding.ddl, finding.rollback, strict=True))
-    undo = "\n".join(finding.rollback) if finding.rollback else None
-    return [(stmt, undo if i == len(finding.ddl) - 1 else None) for i, stmt in enumerate(finding.ddl)]
-
-
-def _is_comment(text: str | None) -> bool:
-    return text is None or all(
-        line.strip().startswith("--") or not line.strip() for line in text.splitlines()
-    )
-
-
-def _step_lines(pairs: list[tuple[str, str | None]]) -> list[str]:
-    """The statements of one step, in order: runs of transactional statements inside BEGIN/COMMIT,
-    CONCURRENTLY/VACUUM alone outside with the reason; then the rollback, newest change first."""
-    lines: list[str] = []
-    block: list[str] = []
-
-    def flush() -> None:
-        if block:
-            lines.extend(["BEGIN;", *block, "COMMIT;"])
-            block.clear()
-
-    for stmt, _undo in pairs:
-        if runs_outside_transaction(stmt):
-            flush()
-            lines.append(
-                "-- Outside a transaction block: PostgreSQL refuses CONCURRENTLY and VACUUM inside BEGIN/COMMIT."
-            )
-            lines.append(stmt)
-        else:
-            block.append(stmt)
-    flush()
-    undos = [u for _stmt, u in reversed(pairs) if not _is_comment(u)]
-    if undos:
-        lines.append("-- Rollback (run in this order):")
-        lines += [f"--   {line}" for undo in undos for line in (undo or "").splitlines()]
-    else:
-        lines.append("-- Rollback: none needed (no definition changes).")
-    return lines
-
-
-def migration_script(findings: Iterable[Finding], *, title: str = "dbscope migration") -> str:
-    """Every finding's DDL as one script in phases — 1 non-breaking (CREATE INDEX CONCURRENTLY,
-    statistics, VACUUM), 2 definition and data changes, 3 drops and locking rewrites — one step per
-    finding with its statements in order and its rollback beneath (commented out, so the script runs
-    forward as is). A finding's phase is its most disruptive statement's. CONCURRENTLY and VACUUM run
-    outside BEGIN/COMMIT with a comment saying why; session settings (``SET work_mem``) are listed at
-    the end as comments, since they belong to a session, not to the schema."""
-    steps: dict[int, list[tuple[Finding, list[tuple[str, str | None]]]]] = {1: [], 2: [], 3: []}
-    session: list[tuple[Finding, str]] = []
-    seen: set[str] = set()
-    for finding in findings:
-        pairs: list[tuple[str, str | None]] = []
-        for stmt, undo in _pairs(finding):
-            if stmt in seen:
-                continue
-            seen.add(stmt)
-            if _SESSION_ONLY.match(stmt):
-                session.append((finding, stmt))
-            else:
-                pairs.append((stmt, undo))
-        if pairs:
-            steps[max(statement_phase(stmt) for stmt, _ in pairs)].append((finding, pairs))
-    created = [c for c in (parse_create_index(s) for s in seen) if c is not None]
-    skipped: list[str] = []
-    for phase in steps:
-        kept = []
-        for finding, pairs in steps[phase]:
-            remaining = []
-            for stmt, undo in pairs:
-                mine = parse_create_index(stmt)
-                wider = subsumed_by(mine, created) if mine else None
-                if wider is not None:
-                    skipped.append(
-                        f"-- Not built: {mine.name} ({mine.key_text}) [{finding.rule}] — {wider.name} "
-                        f"({wider.key_text}) leads with the same columns and serves its lookups."
-                    )
-                    continue
-                remaining.append((stmt, undo))
-            if remaining:
-                kept.append((finding, remaining))
-        steps[phase] = kept
-    lines = [f"-- {title}", "-- Generated by dbscope. Review before running; each step lists its rollback."]
-    lines += skipped
-    if not any(steps.values()) and not session:
-        lines.append("-- No DDL to apply.")
-        return "\n".join(lines) + "\n"
-    number = 0
-    for phase, heading in PHASES:
-        if not steps[phase]:
-            continue
-        lines += ["", f"-- {'=' * 70}", f"-- {heading}", f"-- {'=' * 70}"]
-        for finding, pairs in steps[phase]:
-            number += 1
-            target = f" on {finding.object}" if finding.object else ""
-            lines += ["", f"-- Step {number}: {finding.title}{target} [{finding.rule}]"]
-            lines += _step_lines(pairs)
-    if session:
-        lines += ["", "-- Session settings (apply per session or role, not as a migration):"]
-        lines += [f"--   {stmt}  -- {finding.title}" for finding, stmt in session]
-    return "\n".join(lines) + "\n"
+    return phase(statement, language)
