@@ -9,7 +9,7 @@ from tui.advisor.report import er_sketch, render_report
 from tui.advisor.suggest import IndexCandidate
 from tui.core.catalog import ForeignKey, Stat
 from tui.core.finding import Finding, Verification
-from tui.core.session import ServerInfo
+from tui.core.session import ServerInfo, StatementStat
 
 
 def _facts():  # type: ignore[no-untyped-def]
@@ -105,7 +105,7 @@ def test_report_sections_in_the_persona_order_with_measured_or_unknown_facts() -
     assert "| Engine | postgresql 15.20 |" in md
     assert "| Rows (planner estimates) | 220,010 |" in md
     assert "OLAP-like: 10.0 % of the 1,000 rows read came through indexes" in md
-    assert "| Statements per second | unknown (not measured) |" in md
+    assert "| Statements per second | unknown (statement statistics were not read) |" in md
     assert (
         "| shop.orders | customer_id | btree | Seq Scan discards most rows | cost 4,137.00 → 8.45 (490× lower, HypoPG) |"
         in md
@@ -177,3 +177,43 @@ def test_merge_drops_an_index_hypopg_rejected() -> None:
     )
     [merged] = merge_suggestions([scan_f], [rejected])
     assert merged.ddl == [] and "do not recommend one" in merged.recommendation
+
+
+def _stat(query: str, calls: int, mean_ms: float) -> StatementStat:
+    return StatementStat(query, calls, calls * mean_ms, mean_ms, rows=calls)
+
+
+def test_statement_statistics_give_the_workload_pattern_and_rate() -> None:
+    schema = _facts()
+    schema.stats_age_days = 0.5  # 43,200 s
+    statements = [
+        _stat("SELECT id FROM shop.orders WHERE customer_id = $1", 800, 0.4),
+        _stat("WITH x AS (SELECT 1) SELECT * FROM x", 100, 2.0),
+        _stat("UPDATE shop.orders SET customer_id = $1 WHERE id = $2", 90, 1.5),
+        _stat("BEGIN", 10, 0.01),
+    ]
+    md = render_report(schema, [], statements=statements)
+    # 1,000 calls: 900 reads, 90 writes, 10 other; all four average under 10 ms
+    assert (
+        "| Workload pattern | OLTP-like: 1,000 calls of 4 statements — 90.0 % reads, 9.0 % writes, 1.0 % other "
+        "(transaction control, DDL, utility) by calls; 100.0 % of the calls in statements averaging under 10 ms, "
+        "0.0 % of the time in statements averaging 100 ms or more (statement statistics) |"
+    ) in md
+    assert (
+        "| Rows read | OLAP-like: 10.0 % of the 1,000 rows read came through indexes (pg_stat_user_tables) |"
+        in md
+    )
+    # 1,000 calls / 43,200 s = 0.023 statements/s
+    assert (
+        "| Statements per second | 0.02 (1,000 calls of the top 4 statements over the 0.5-day statistics window"
+        in md
+    )
+    assert "- Statements: 9.0 % of 1,000 calls write" in md
+
+
+def test_long_statements_make_the_pattern_olap_like() -> None:
+    statements = [_stat("SELECT sum(x) FROM big", 10, 5_000.0), _stat("SELECT 1", 5_000, 0.1)]
+    md = render_report(_facts(), [], statements=statements)
+    # 50,000 ms of 50,500 ms (99.0 %) in statements averaging ≥ 100 ms
+    assert "| Workload pattern | OLAP-like: 5,010 calls of 2 statements" in md
+    assert "99.0 % of the time in statements averaging 100 ms or more" in md

@@ -42,6 +42,7 @@ def advise_plan(
     verify: bool = True,
     calls: int | None = None,
     suggest: bool = True,
+    mean_time_ms: float | None = None,
 ) -> list[Finding]:
     """Findings for one plan (plan rules, query rules on ``query``, verified index suggestions when an
     adapter is given), ranked.
@@ -49,11 +50,14 @@ def advise_plan(
     ``facts`` lets rules name columns, indexes and statistics; without them the adapter (when given) is
     asked for the detail of the statement's own tables, and without either, query rules that need the
     schema stay silent rather than guess. ``verify=False`` skips HypoPG even when available (the
-    suggestions are then "estimated, not verified"). ``suggest=False`` skips index suggestions."""
+    suggestions are then "estimated, not verified"). ``suggest=False`` skips index suggestions.
+    ``calls`` (and ``mean_time_ms``, one run's time from the statement statistics) weight each finding's
+    impact, so findings of different statements rank by what they save in total
+    (``tui.advisor.ranking.rank_across_statements``)."""
     query = query or plan.query
     if facts is None and adapter is not None and query:
         facts = _statement_facts(adapter, query, plan.engine)
-    ctx = PlanContext.build(plan, facts=facts, calls=calls, query=query)
+    ctx = PlanContext.build(plan, facts=facts, calls=calls, query=query, mean_time_ms=mean_time_ms)
     findings = run_rules(load_rules("plan", plan.engine), ctx)
     if query:
         from tui.advisor.merge import merge_suggestions
@@ -69,6 +73,7 @@ def advise_plan(
             verify=verify,
             suggest=suggest,
             calls=calls,
+            mean_time_ms=mean_time_ms,
         )
         findings = merge_suggestions(findings + more, outcomes)
     return rank_findings(findings)

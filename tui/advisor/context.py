@@ -69,12 +69,18 @@ class PlanContext:
     calls: int | None = None
     query: str | None = None
     tables: TableIndex = field(default_factory=TableIndex)
+    mean_time_ms: float | None = None  # one run's time from the statement statistics, when known
 
     @classmethod
     def build(
-        cls, plan: Plan, facts: SchemaFacts | None = None, calls: int | None = None, query: str | None = None
+        cls,
+        plan: Plan,
+        facts: SchemaFacts | None = None,
+        calls: int | None = None,
+        query: str | None = None,
+        mean_time_ms: float | None = None,
     ) -> PlanContext:
-        return cls(plan, facts, calls, query or plan.query, TableIndex.build(facts))
+        return cls(plan, facts, calls, query or plan.query, TableIndex.build(facts), mean_time_ms)
 
     @property
     def engine(self) -> str:
@@ -84,6 +90,14 @@ class PlanContext:
     def multiplier(self) -> int:
         """How many times the statement runs (1 when unknown), to weight impact."""
         return self.calls if self.calls and self.calls > 0 else 1
+
+    def cost_impact(self, cost: float) -> float:
+        """An estimated plan's cost as time when the statement's mean time is known (its share of the
+        plan's total cost × the mean time), else the cost itself, for ranking."""
+        total = self.plan.total_cost if self.plan.total_cost is not None else self.plan.root.cost
+        if self.mean_time_ms and total:
+            return self.mean_time_ms * min(1.0, cost / total)
+        return cost
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,7 +61,8 @@ def merge_suggestions(findings: list[Finding], outcomes: list[SuggestionOutcome]
                         **finding.evidence,
                         **{k: v for k, v in suggestion.evidence.items() if k not in finding.evidence},
                     },
-                    impact=max(finding.impact, suggestion.impact),
+                    # the index is the fix: its impact (time saved per call × calls) ranks the finding
+                    impact=suggestion.impact or finding.impact,
                 )
             )
             continue

@@ -28,12 +28,26 @@ from tui.core.plan import Plan
 
 if TYPE_CHECKING:
     from tui.adapters.base import Adapter
+    from tui.core.catalog import ObjectDetail
     from tui.core.session import SchemaFacts
 
 SUGGESTION_ID = "pg.index-suggestion"
 MIN_INITIAL_COST = 100.0
 MIN_SAVING = 0.5
 MIN_ROWS_UNVERIFIED = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """How often the statement runs and how long one run takes, when the server's statement statistics
+    say so: an index suggestion's impact is then the time saved per call × calls."""
+
+    calls: int | None = None
+    mean_time_ms: float | None = None
+
+    @property
+    def multiplier(self) -> int:
+        return self.calls if self.calls and self.calls > 0 else 1
 
 
 @dataclass(slots=True)
@@ -62,7 +76,10 @@ def query_findings(
     verify: bool,
     suggest: bool,
     calls: int | None,
+    mean_time_ms: float | None = None,
 ) -> tuple[list[Finding], list[SuggestionOutcome]]:
+    """Query-rule findings (impact × calls) and the index suggestions with what happened to each."""
+    workload = Workload(calls, mean_time_ms)
     qfacts = analyze_query(query, dialect, facts)
     if qfacts is None:
         return [], []
@@ -79,10 +96,12 @@ def query_findings(
         extensions=extensions,
     )
     findings = run_rules(load_rules("query", engine), ctx)
+    for finding in findings:
+        finding.impact *= workload.multiplier
     outcomes: list[SuggestionOutcome] = []
     if suggest and engine == "postgresql" and qfacts.kind in ("select", "update", "delete"):
         outcomes = suggest_indexes(
-            query, qfacts, facts, plan=plan, adapter=adapter, verify=verify, calls=calls
+            query, qfacts, facts, plan=plan, adapter=adapter, verify=verify, workload=workload
         )
         findings.extend(o.finding for o in outcomes if o.finding is not None)
     return findings, outcomes
@@ -99,6 +118,7 @@ def advise_query_text(
     verify: bool,
     suggest: bool,
     calls: int | None,
+    mean_time_ms: float | None = None,
 ) -> list[Finding]:
     findings, _ = query_findings(
         query,
@@ -110,6 +130,7 @@ def advise_query_text(
         verify=verify,
         suggest=suggest,
         calls=calls,
+        mean_time_ms=mean_time_ms,
     )
     return findings
 
@@ -176,15 +197,16 @@ def suggest_indexes(
     plan: Plan | None,
     adapter: Adapter | None,
     verify: bool,
-    calls: int | None,
+    workload: Workload | None = None,
 ) -> list[SuggestionOutcome]:
+    workload = workload or Workload()
     candidates = candidates_for_query(qfacts, facts)
     if not candidates:
         return []
     cap = adapter.capabilities.hypothetical_indexes if adapter is not None else None
     if verify and cap:
         try:
-            return _verified(query, candidates, facts, adapter, plan, calls)  # type: ignore[arg-type]
+            return _verified(query, candidates, facts, adapter, plan, workload)  # type: ignore[arg-type]
         except DbscopeError as exc:
             reason = f"HypoPG verification failed: {exc.message}"
         except (ValueError, KeyError) as exc:  # a plan dbscope could not read back
@@ -195,7 +217,7 @@ def suggest_indexes(
         reason = "verification was turned off"
     else:
         reason = (cap.reason if cap is not None else "") or "HypoPG is not available"
-    return _unverified(candidates, facts, plan, reason, calls)
+    return _unverified(candidates, facts, plan, reason, workload)
 
 
 def _verified(
@@ -204,7 +226,7 @@ def _verified(
     facts: SchemaFacts | None,
     adapter: Adapter,
     plan: Plan | None,
-    calls: int | None,
+    workload: Workload,
 ) -> list[SuggestionOutcome]:
     before = _parse(adapter.hypothetical_explain(query, []).text)
     initial = _cost(before)
@@ -234,7 +256,7 @@ def _verified(
             )
         else:
             outcome = SuggestionOutcome(cand, True, "verified", verification)
-            outcome.finding = _finding(cand, facts, plan, verification, saving, calls, reason="")
+            outcome.finding = _finding(cand, facts, plan, verification, saving, workload, reason="")
             out.append(outcome)
             continue
         out.append(SuggestionOutcome(cand, False, reason, verification))
@@ -246,7 +268,7 @@ def _unverified(
     facts: SchemaFacts | None,
     plan: Plan | None,
     reason: str,
-    calls: int | None,
+    workload: Workload,
 ) -> list[SuggestionOutcome]:
     tables = TableIndex.build(facts)
     out: list[SuggestionOutcome] = []
@@ -262,9 +284,42 @@ def _unverified(
             out.append(SuggestionOutcome(cand, False, why))
             continue
         outcome = SuggestionOutcome(cand, True, reason)
-        outcome.finding = _finding(cand, facts, plan, None, None, calls, reason=reason)
+        outcome.finding = _finding(cand, facts, plan, None, None, workload, reason=reason)
         out.append(outcome)
     return out
+
+
+def _table_share(plan: Plan, table: str) -> float | None:
+    """The share of the plan's time (analyzed) or estimated cost spent in the nodes reading ``table``."""
+    nodes = [n for n in plan.nodes() if n.extra.get("Relation Name") == table]
+    if plan.analyzed and plan.total_time_ms:
+        return min(1.0, sum(n.time_exclusive_ms or 0.0 for n in nodes) / plan.total_time_ms)
+    total = plan.total_cost if plan.total_cost is not None else plan.root.cost
+    if total:
+        return min(1.0, sum(n.cost_exclusive or 0.0 for n in nodes) / total)
+    return None
+
+
+def suggestion_impact(
+    plan: Plan | None,
+    table: str,
+    verification: Verification | None,
+    saving: float | None,
+    workload: Workload,
+    detail: ObjectDetail | None = None,
+) -> float:
+    """What an index saves, × calls: time per call (the plan's execution time when analyzed, else the
+    statement's mean time from its statistics) × the saved share (the HypoPG cost saving, else the share
+    of the plan spent reading the table); without any time, the cost saved, else the table's rows."""
+    per_call_ms = plan.total_time_ms if plan is not None and plan.analyzed else workload.mean_time_ms
+    share = saving
+    if share is None and plan is not None:
+        share = _table_share(plan, table)
+    if per_call_ms and share is not None:
+        return per_call_ms * share * workload.multiplier
+    if verification is not None:
+        return (float(verification.before) - float(verification.after)) * workload.multiplier
+    return float(detail.row_estimate or 0) * workload.multiplier if detail is not None else 0.0
 
 
 def _finding(
@@ -273,7 +328,7 @@ def _finding(
     plan: Plan | None,
     verification: Verification | None,
     saving: float | None,
-    calls: int | None,
+    workload: Workload,
     *,
     reason: str,
 ) -> Finding:
@@ -290,13 +345,7 @@ def _finding(
         "existing_indexes": existing,
         "key_columns": len(cand.columns),
     }
-    multiplier = calls if calls and calls > 0 else 1
-    if plan is not None and plan.analyzed and plan.total_time_ms and saving is not None:
-        impact = plan.total_time_ms * saving * multiplier
-    elif verification is not None:
-        impact = (float(verification.before) - float(verification.after)) * multiplier
-    else:
-        impact = float(detail.row_estimate or 0) * multiplier if detail else 0.0
+    impact = suggestion_impact(plan, cand.table, verification, saving, workload, detail)
     writes = (
         f" It adds one index write to every INSERT and to every UPDATE of these columns (the table has "
         f"{fmt.num(existing)} indexes now)."

@@ -7,6 +7,7 @@ what was not measured is said to be unknown.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from tui.advisor.ddl import migration_script, parse_create_index
@@ -18,7 +19,7 @@ from tui.core import fmt
 from tui.core.catalog import ObjectDetail
 from tui.core.finding import Finding, sort_findings
 from tui.core.plan import Plan
-from tui.core.session import SchemaFacts, ServerInfo
+from tui.core.session import SchemaFacts, ServerInfo, StatementStat
 
 UNKNOWN = "unknown"
 REMOVAL_RULES = ("pg.duplicate-index", "pg.redundant-index", "pg.unused-index")
@@ -40,8 +41,11 @@ def render_report(
     *,
     server: ServerInfo | None = None,
     plans: Sequence[tuple[str, Plan, list[Finding]]] = (),
+    statements: Sequence[StatementStat] = (),
 ) -> str:
-    """The whole report as markdown."""
+    """The whole report as markdown. ``statements`` (the server's top statements, e.g.
+    ``adapter.top_statements(limit=50)``) give the workload pattern: reads vs writes by calls and
+    statements per second over the statistics window."""
     findings = sort_findings(list(findings))
     plan_findings = [f for _q, _p, fs in plans for f in fs]
     everything = findings + [f for f in plan_findings if f not in findings]
@@ -58,12 +62,12 @@ def render_report(
         + "). Let me outline the most efficient approach.",
         "",
     ]
-    out += _overview(facts, server, tables)
+    out += _overview(facts, server, tables, statements)
     out += _schema_design(facts, tables, findings)
     out += _indexing(facts, tables, everything)
     out += _queries(plans)
     out += _migration(everything)
-    out += _performance(facts, tables, everything)
+    out += _performance(facts, tables, everything, statements)
     out += _integrity(tables, findings)
     out += _monitoring(facts, tables)
     out += ["## Findings", "", render_findings_markdown(everything, level=3)]
@@ -82,20 +86,91 @@ def _severity_counts(findings: list[Finding]) -> str:
 # -- 1. overview -------------------------------------------------------------------------------------
 
 
-def _workload(tables: list[ObjectDetail]) -> str:
+def _workload(tables: list[ObjectDetail], statements_read: bool = False) -> str:
     seq = sum(number_stat(t, "Rows read by seq scans") or 0 for t in tables)
     idx = sum(number_stat(t, "Rows fetched by index scans") or 0 for t in tables)
     if seq + idx == 0:
         return f"{UNKNOWN} (no rows read since the statistics were reset)"
     share = idx / (seq + idx)
     kind = "OLTP-like" if share >= 0.9 else "OLAP-like" if share < 0.5 else "hybrid"
-    return (
-        f"{kind}: {fmt.pct(share)} of the {fmt.num(seq + idx)} rows read came through indexes "
-        "(pg_stat_user_tables; statement statistics were not read)"
+    return f"{kind}: {fmt.pct(share)} of the {fmt.num(seq + idx)} rows read came through indexes " + (
+        "(pg_stat_user_tables)"
+        if statements_read
+        else "(pg_stat_user_tables; statement statistics were not read)"
     )
 
 
-def _overview(facts: SchemaFacts, server: ServerInfo | None, tables: list[ObjectDetail]) -> list[str]:
+_DATA_CHANGE = re.compile(r"\b(INSERT\s+INTO|UPDATE\s+\S+\s+SET|DELETE\s+FROM|MERGE\s+INTO)\b", re.I)
+
+
+def statement_kind(query: str) -> str:
+    """``read``, ``write`` (INSERT/UPDATE/DELETE/MERGE/COPY, or a read with a data-modifying CTE) or
+    ``other`` (transaction control, settings, DDL and utility statements). A read sqlglot cannot parse
+    is judged by its words (not written the conservative way ``statement_may_write`` asks before
+    running one: here it only counts calls)."""
+    from tui.core.sqltext import first_word, strip_comments
+
+    head = first_word(query)
+    if head in ("insert", "update", "delete", "merge", "copy", "replace", "upsert"):
+        return "write"
+    if head not in ("select", "with", "values", "table", "show"):
+        return "other"
+    body = re.sub(r"'(?:[^']|'')*'", "''", strip_comments(query))
+    return "write" if _DATA_CHANGE.search(body) else "read"
+
+
+def _statement_workload(statements: Sequence[StatementStat]) -> str | None:
+    """``OLTP-like: 12,000 calls of 40 statements — 95.0 % reads, 5.0 % writes by calls; 99.0 % of the
+    calls in statements averaging under 10 ms``; None without statements."""
+    calls = sum(s.calls for s in statements)
+    if not statements or not calls:
+        return None
+    by_kind = {"read": 0, "write": 0, "other": 0}
+    for stat in statements:
+        by_kind[statement_kind(stat.query)] += stat.calls
+    total_ms = sum(s.total_time_ms for s in statements)
+    quick = sum(s.calls for s in statements if s.mean_time_ms < 10) / calls
+    slow_time = (
+        sum(s.total_time_ms for s in statements if s.mean_time_ms >= 100) / total_ms if total_ms else 0.0
+    )
+    if slow_time >= 0.5:
+        kind = "OLAP-like"
+    elif quick >= 0.9:
+        kind = "OLTP-like"
+    else:
+        kind = "hybrid"
+    text = (
+        f"{kind}: {fmt.num(calls)} calls of {fmt.num(len(statements))} statements — "
+        f"{fmt.pct(by_kind['read'] / calls)} reads, {fmt.pct(by_kind['write'] / calls)} writes"
+    )
+    if by_kind["other"]:
+        text += f", {fmt.pct(by_kind['other'] / calls)} other (transaction control, DDL, utility)"
+    return text + (
+        f" by calls; {fmt.pct(quick)} of the calls in statements averaging under 10 ms, "
+        f"{fmt.pct(slow_time)} of the time in statements averaging 100 ms or more (statement statistics)"
+    )
+
+
+def _statements_per_second(facts: SchemaFacts, statements: Sequence[StatementStat]) -> str:
+    if not statements:
+        return f"{UNKNOWN} (statement statistics were not read)"
+    calls = sum(s.calls for s in statements)
+    if facts.stats_age_days is None or facts.stats_age_days <= 0:
+        return f"{UNKNOWN} ({fmt.num(calls)} calls, statistics window unknown)"
+    seconds = facts.stats_age_days * 86400
+    return (
+        f"{fmt.num(calls / seconds, 2)} ({fmt.num(calls)} calls of the top {fmt.num(len(statements))} statements "
+        f"over the {fmt.num(facts.stats_age_days, 1)}-day statistics window; if the statement statistics were "
+        "reset more recently, the true rate is higher)"
+    )
+
+
+def _overview(
+    facts: SchemaFacts,
+    server: ServerInfo | None,
+    tables: list[ObjectDetail],
+    statements: Sequence[StatementStat] = (),
+) -> list[str]:
     rows = [t.row_estimate for t in tables if t.row_estimate is not None]
     sizes = [t.total_bytes for t in tables if t.total_bytes is not None]
     engine = f"{server.engine} {server.version}" if server else facts.engine + f" (version {UNKNOWN})"
@@ -113,8 +188,15 @@ def _overview(facts: SchemaFacts, server: ServerInfo | None, tables: list[Object
             ("Tables", fmt.num(len(tables))),
             ("Rows (planner estimates)", fmt.num(sum(rows)) if rows else UNKNOWN),
             ("Size (tables, indexes, TOAST)", fmt.size(sum(sizes)) if sizes else UNKNOWN),
-            ("Workload pattern", _workload(tables)),
-            ("Statements per second", f"{UNKNOWN} (not measured)"),
+            *(
+                [
+                    ("Workload pattern", _statement_workload(statements)),
+                    ("Rows read", _workload(tables, True)),
+                ]
+                if _statement_workload(statements)
+                else [("Workload pattern", _workload(tables))]
+            ),
+            ("Statements per second", _statements_per_second(facts, statements)),
             ("Statistics window", window),
         ],
     )
@@ -332,7 +414,12 @@ def _migration(findings: list[Finding]) -> list[str]:
 # -- 6. performance ----------------------------------------------------------------------------------
 
 
-def _performance(facts: SchemaFacts, tables: list[ObjectDetail], findings: list[Finding]) -> list[str]:
+def _performance(
+    facts: SchemaFacts,
+    tables: list[ObjectDetail],
+    findings: list[Finding],
+    statements: Sequence[StatementStat] = (),
+) -> list[str]:
     out = ["## 6. Performance Considerations", ""]
     writes = sum(
         (number_stat(t, "Rows inserted") or 0)
@@ -351,6 +438,13 @@ def _performance(facts: SchemaFacts, tables: list[ObjectDetail], findings: list[
         )
     else:
         out.append(f"- Read/write balance: {UNKNOWN} (no activity recorded).")
+    calls = sum(s.calls for s in statements)
+    if calls:
+        writes_by_calls = sum(s.calls for s in statements if statement_kind(s.query) == "write")
+        out.append(
+            f"- Statements: {fmt.pct(writes_by_calls / calls)} of {fmt.num(calls)} calls write (top "
+            f"{fmt.num(len(statements))} statements by total time); every index added below costs those writes."
+        )
     new_indexes = sum(1 for f in findings for s in f.ddl if _created_index(s))
     out.append(
         f"- Write amplification: the recommendations add {fmt.num(new_indexes)} indexes; each adds one index "

@@ -207,13 +207,14 @@ def cmd_advise(args: argparse.Namespace) -> int:
         facts = _adapter_call("reading the schema", lambda: adapter.schema_facts(args.schema))
         engine = _engine(adapter)
         server = adapter.server
+        statements = _report_statements(adapter) if args.format == "markdown" else []
     findings = _advise("schema", lambda: advise_schema(facts))
     if args.format == "json":
         from tui.headless.plan_output import dumps, sanitize_json
 
         _write(dumps({"engine": engine, "findings": [sanitize_json(f.to_json()) for f in findings]}))
     elif args.format == "markdown":
-        _write(_schema_markdown(engine, facts, findings, server))
+        _write(_schema_markdown(engine, facts, findings, server, statements))
     else:
         from tui.headless.plan_output import findings_text
 
@@ -221,7 +222,24 @@ def cmd_advise(args: argparse.Namespace) -> int:
     return 1 if fails(findings, args.fail_on) else 0
 
 
-def _schema_markdown(engine: str, facts: Any, findings: list[Finding], server: Any) -> str:
+def _report_statements(adapter: Adapter) -> list[Any]:
+    """The top 50 statements for the report's workload pattern, when the server keeps statistics; the
+    report never fails for them (a failure is one warning line and the report goes on without)."""
+    cap = getattr(adapter.capabilities, "statement_stats", None)
+    if not cap:
+        return []
+    try:
+        return list(adapter.top_statements(limit=50))
+    except Exception as exc:  # a privilege, a dropped session…: the schema facts are read, the report stands
+        _warn(
+            f"statement statistics could not be read ({type(exc).__name__}: {exc}); the report goes on without them"
+        )
+        return []
+
+
+def _schema_markdown(
+    engine: str, facts: Any, findings: list[Finding], server: Any, statements: list[Any] | None = None
+) -> str:
     """The advisor's full report when it is available, else a title and the findings."""
     try:
         from tui.advisor.report import render_report
@@ -231,7 +249,7 @@ def _schema_markdown(engine: str, facts: Any, findings: list[Finding], server: A
         database = getattr(facts, "database", "") or ""
         title = f"# {ENGINE_NAMES.get(engine, engine)} schema report" + (f": {database}" if database else "")
         return f"{title}\n\n{findings_markdown(findings)}"
-    return render_report(facts, findings, server=server)
+    return render_report(facts, findings, server=server, statements=statements or ())
 
 
 # -- top -------------------------------------------------------------------------------------------------
@@ -282,9 +300,34 @@ def _explain_statement(adapter: Adapter, stat: Any) -> tuple[list[Finding], str 
     except DbscopeError as exc:  # this statement cannot be explained (DDL, dropped table, privilege…)
         return [], exc.one_line()
     findings = _advise(
-        "statement", lambda: advise_plan(plan, query=stat.query, adapter=adapter, calls=stat.calls)
+        "statement",
+        lambda: advise_plan(
+            plan, query=stat.query, adapter=adapter, calls=stat.calls, mean_time_ms=stat.mean_time_ms
+        ),
     )
     return findings, None
+
+
+def _impact_order(rows: list[dict[str, Any]]) -> list[str]:
+    """Where to start: the statements with findings by impact (time saved per call × calls), whatever
+    the severity of their findings."""
+    from tui.advisor.ranking import rank_across_statements
+
+    ranked = [
+        r
+        for r in rank_across_statements([(row["stat"].calls, row["findings"]) for row in rows])
+        if r.findings
+    ]
+    if not ranked:
+        return []
+    lines = ["", "Ranked by impact (time or cost saved per call × calls):"]
+    for place, r in enumerate(ranked, 1):
+        top = r.findings[0]
+        lines.append(
+            f"  {place}. #{r.position + 1}  {fmt.num(r.calls)} calls  impact {fmt.num(r.impact, 1)}  "
+            f"{top.severity} {top.rule}" + (f" on {top.object}" if top.object else "")
+        )
+    return lines
 
 
 def _top_text(engine: str, rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
@@ -314,6 +357,7 @@ def _top_text(engine: str, rows: list[dict[str, Any]], args: argparse.Namespace)
         cells = [r[0].rjust(widths[0]), *(r[c].rjust(widths[c]) for c in range(1, len(widths))), r[-1]]
         lines.append("  ".join(cells))
     if args.explain:
+        lines += _impact_order(rows)
         for i, row in enumerate(rows, 1):
             lines.append("")
             lines.append(f"#{i} {_short(row['stat'].query, 100)}")

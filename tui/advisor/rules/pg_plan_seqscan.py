@@ -129,7 +129,7 @@ def _estimated(node: PlanNode, ctx: PlanContext, rel: Relation) -> Finding | Non
         },
         ddl=ddl,
         rollback=rollback,
-        impact=(node.cost_exclusive or 0.0) * (1 - selectivity),
+        impact=ctx.cost_impact((node.cost_exclusive or 0.0) * (1 - selectivity)),
     )
 
 

@@ -275,8 +275,8 @@ def _finding(
     )
     if scan.filter:
         message += f" Filter: {scan.filter}"
-    # ms when analyzed, else the planner's cost units (×calls in plan_finding)
-    impact = (sort.time_inclusive_ms if ctx.plan.analyzed else sort.cost) or 0.0
+    # ms when analyzed, else cost (as ms when the mean time is known); × calls in plan_finding
+    impact = (sort.time_inclusive_ms or 0.0) if ctx.plan.analyzed else ctx.cost_impact(sort.cost or 0.0)
     return plan_finding(
         RULE_ID,
         severity,
