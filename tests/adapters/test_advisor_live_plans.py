@@ -77,6 +77,24 @@ def test_sort_spill_work_mem_from_the_spill_removes_the_spill(conn: psycopg.Conn
     assert pg_plan_spill.check_spills(PlanContext.build(after)) == []
 
 
+def test_estimated_sort_spill_agrees_with_the_executed_sort(conn: psycopg.Connection[Any]) -> None:
+    conn.execute("SET work_mem = '64kB'")
+    sql = "SELECT id, descr FROM items ORDER BY descr"
+    f = only(advise_plan(explain(conn, sql, analyze=False), query=sql), "pg.sort-spill")
+    assert "(estimated)" in f.title and f.evidence["work_mem_current_kb"] == 64
+    # the executed sort does spill, as the planner's byte count said
+    assert (
+        next(n for n in explain(conn, sql).nodes() if n.operation == "Sort").extra["Sort Space Type"]
+        == "Disk"
+    )
+    run_ddl(conn, f)
+    assert [
+        x for x in advise_plan(explain(conn, sql, analyze=False), query=sql) if x.rule == "pg.sort-spill"
+    ] == []
+    sort = next(n for n in explain(conn, sql).nodes() if n.operation == "Sort")
+    assert sort.extra["Sort Space Type"] == "Memory"
+
+
 def test_hash_batches_sized_work_mem_gives_one_batch(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SET work_mem = '64kB'; SET enable_mergejoin = off; SET enable_nestloop = off")
     sql = "SELECT i.id, t.tag FROM items i JOIN tags t ON t.item_id = i.id"

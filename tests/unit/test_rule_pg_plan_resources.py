@@ -16,6 +16,7 @@ from tui.advisor.rules import (
     pg_plan_spill,
     pg_plan_workers,
 )
+from tui.advisor.rules.pg_plan_top_n_sort import top_n_sorts
 from tui.plans.postgres import parse_postgres_plan
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "plans"
@@ -335,3 +336,52 @@ def test_overestimate_under_a_limit_is_not_a_misestimate() -> None:
     child["Plan Rows"], child["Actual Rows"] = 10, 5_000
     limit["Actual Rows"] = 5_000
     assert len(pg_plan_misestimate.check(plan_ctx(pg_plan(limit, execution_ms=0.7)))) == 1
+
+
+def _estimated_sort(rows: int, width: int = 30, **above: object):  # type: ignore[no-untyped-def]
+    sort = {
+        "Node Type": "Sort",
+        "Startup Cost": 59220.38,
+        "Total Cost": 60060.57,
+        "Plan Rows": rows,
+        "Plan Width": width,
+        "Sort Key": ["o.created_at DESC", "oi.product_id"],
+        "Plans": [scan(**{"Parent Relationship": "Outer", "Plan Rows": rows, "Total Cost": 20328.35})],
+    }
+    return pg_plan(sort, **above)  # type: ignore[arg-type]
+
+
+def test_estimated_sort_spill_uses_the_planners_own_byte_count() -> None:
+    schema = _facts()
+    schema.settings["work_mem"] = "4096"  # kB, as pg_settings gives it
+    [f] = pg_plan_spill.check_spills(plan_ctx(_estimated_sort(336_075), schema))
+    assert f.rule == "pg.sort-spill" and "(estimated)" in f.title
+    # 336,075 rows × (MAXALIGN(30) = 32 + 24) bytes = 18,820,200 bytes = 18,379 kB > 4,096 kB
+    assert f.evidence["sort_input_estimated_kb"] == 18_379
+    assert f.evidence["work_mem_needed_kb"] == 36_758  # × 2
+    assert f.evidence["work_mem_recommended_kb"] == 65_536 and f.ddl == ["SET work_mem = '64MB';"]
+    assert f.rollback == ["RESET work_mem;"]
+    # the sort's own cost (60,060.57 − 20,328.35) is 66.2 % of the plan's: a warning
+    assert f.severity == "warning" and f.evidence["cost_share_pct"] == 66.15
+
+
+def test_estimated_sort_within_work_mem_or_bounded_by_a_limit_is_silent() -> None:
+    schema = _facts()
+    schema.settings["work_mem"] = "4096"
+    # 70,000 × 56 bytes = 3,828 kB ≤ 4,096 kB
+    assert pg_plan_spill.check_spills(plan_ctx(_estimated_sort(70_000), schema)) == []
+    assert pg_plan_spill.check_spills(plan_ctx(_estimated_sort(336_075))) == []  # work_mem unknown
+    sort = {
+        "Node Type": "Sort",
+        "Parent Relationship": "Outer",
+        "Startup Cost": 59220.38,
+        "Total Cost": 60060.57,
+        "Plan Rows": 336_075,
+        "Plan Width": 30,
+        "Sort Key": ["o.created_at DESC"],
+        "Plans": [scan(**{"Parent Relationship": "Outer", "Plan Rows": 336_075})],
+    }
+    limit = {"Node Type": "Limit", "Startup Cost": 1.0, "Total Cost": 2.0, "Plan Rows": 20, "Plan Width": 30}
+    limited = pg_plan({**limit, "Plans": [sort]})
+    assert len(top_n_sorts(limited)) == 1
+    assert pg_plan_spill.check_spills(plan_ctx(limited, schema)) == []  # a top-N heapsort is bounded

@@ -167,9 +167,11 @@ def _plan_evidence(plan: Plan | None, table: str) -> dict[str, float]:
     return {"rows_read": read, "rows_returned": returned} if read else {}
 
 
-def _plan_shows_waste(plan: Plan, table: str) -> bool:
-    """The plan scans ``table`` sequentially with a filter, or sorts all of it to keep a LIMIT's first
-    rows, or reads it through an index that discards most rows."""
+def _plan_shows_waste(plan: Plan, table: str, detail: ObjectDetail | None = None) -> bool:
+    """The plan scans ``table`` sequentially with a filter that discards most rows (without ANALYZE: the
+    planner expects it to keep under half of the table's rows, or the table's size is unknown), or sorts
+    all of it to keep a LIMIT's first rows, or reads it through an index that discards most rows."""
+    from tui.advisor.rules.common import estimated_total_rows
     from tui.advisor.rules.pg_plan_top_n_sort import top_n_sorts
 
     if any(shape.scan.extra.get("Relation Name") == table for shape in top_n_sorts(plan)):
@@ -179,7 +181,10 @@ def _plan_shows_waste(plan: Plan, table: str) -> bool:
             continue
         if node.operation.endswith("Seq Scan") and node.filter:
             if not plan.analyzed:
-                return True
+                rows = detail.row_estimate if detail is not None else None
+                if not rows or estimated_total_rows(plan, node) < 0.5 * rows:
+                    return True
+                continue
             kept = node.rows_actual_total or 0.0
             removed = node.rows_removed or 0.0
             if removed + kept >= 1_000 and removed >= kept:
@@ -275,7 +280,7 @@ def _unverified(
     for cand in candidates:
         detail = tables.find(cand.table, cand.schema)
         if plan is not None:
-            worth = _plan_shows_waste(plan, cand.table)
+            worth = _plan_shows_waste(plan, cand.table, detail)
             why = "the plan does not show this table scanned wastefully"
         else:
             worth = detail is not None and (detail.row_estimate or 0) >= MIN_ROWS_UNVERIFIED

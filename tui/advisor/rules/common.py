@@ -10,7 +10,7 @@ from typing import Any
 from tui.advisor.context import PlanContext
 from tui.core.catalog import ObjectDetail
 from tui.core.finding import Finding, Verification
-from tui.core.plan import PlanNode
+from tui.core.plan import Plan, PlanNode
 from tui.core.session import SchemaFacts
 
 NO_UNDO = "-- nothing to undo: this statement changes no definition"
@@ -41,6 +41,30 @@ def relation_of(node: PlanNode, ctx: PlanContext) -> Relation | None:
     if detail is not None and schema is None:
         schema = detail.node.schema
     return Relation(schema, table, detail)
+
+
+def parallel_divisor(workers: int) -> float:
+    """PostgreSQL's get_parallel_divisor with parallel_leader_participation on: a parallel node's
+    Plan Rows is the total divided by this."""
+    leader = 1.0 - 0.3 * workers
+    return workers + (leader if leader > 0 else 0.0)
+
+
+def estimated_total_rows(plan: Plan, node: PlanNode) -> float:
+    """The planner's row estimate for ``node`` over all loops and, for a parallel node, all processes
+    (Plan Rows × the parallel divisor of the Gather / Gather Merge above it)."""
+    rows = (node.rows_estimated or 0.0) * (node.loops or 1)
+    if not node.operation.startswith("Parallel"):
+        return rows
+    for gather in plan.nodes():
+        workers = gather.workers_planned
+        if (
+            gather.operation in ("Gather", "Gather Merge")
+            and workers
+            and any(n is node for n in gather.walk())
+        ):
+            return rows * parallel_divisor(workers)
+    return rows
 
 
 def share(node: PlanNode) -> float | None:

@@ -2,7 +2,9 @@
 
 - ``pg.sort-spill``: ``Sort Space Type: Disk`` (external sort / merge). work_mem is sized from the
   spill: on-disk size × 2 (a sort in memory needs more room than its on-disk run format), rounded up to
-  a power of two, and above the current setting when known.
+  a power of two, and above the current setting when known. Without ANALYZE, the planner's own test
+  (costsize.c ``cost_tuplesort``): rows × (MAXALIGN(width) + 24 bytes of tuple header) above work_mem
+  means it plans an external merge on disk; a Sort bounded by a LIMIT (top-N heapsort) is exempt.
 - ``pg.hash-spill``: a Hash with ``Hash Batches`` > 1, or a HashAggregate with ``HashAgg Batches`` > 1
   or ``Disk Usage`` > 0 (PEV2 flags batches > 1). Memory for one batch: Peak Memory Usage × batches
   (Hash) or peak + disk usage (HashAggregate), divided by ``hash_mem_multiplier`` (hash nodes may use
@@ -201,10 +203,79 @@ def _hash(node: PlanNode, ctx: PlanContext) -> Finding | None:
     )
 
 
+TUPLE_HEADER_BYTES = 24  # MAXALIGN(SizeofHeapTupleHeader), as relation_byte_size() counts it
+
+
+def _bounded_sorts(ctx: PlanContext) -> set[int]:
+    from tui.advisor.rules.pg_plan_top_n_sort import top_n_sorts
+
+    return {shape.sort.node_id for shape in top_n_sorts(ctx.plan)}
+
+
+def _sort_estimated(node: PlanNode, ctx: PlanContext, bounded: set[int]) -> Finding | None:
+    """Plain EXPLAIN: a Sort whose estimated input exceeds work_mem, as the planner itself judges it."""
+    if node.operation != "Sort" or node.node_id in bounded:
+        return None
+    current = current_work_mem_kb(ctx)
+    rows, width = node.rows_estimated, node.extra.get("Plan Width")
+    if current is None or not rows or not isinstance(width, int | float):
+        return None
+    input_kb = rows * (((int(width) + 7) // 8) * 8 + TUPLE_HEADER_BYTES) / 1024
+    if input_kb <= current:
+        return None
+    needed = input_kb * SORT_MEMORY_FACTOR
+    target = work_mem_target(needed, current)
+    ddl, undo = _set_work_mem(target)
+    keys = node.extra.get("Sort Key")
+    key_text = ", ".join(keys) if isinstance(keys, list) else None
+    total = ctx.plan.total_cost if ctx.plan.total_cost is not None else ctx.plan.root.cost
+    cost_share = (node.cost_exclusive or 0.0) / total if total else None
+    return plan_finding(
+        SORT_ID,
+        "warning" if (cost_share or 0) >= 0.1 else "info",
+        ctx,
+        node,
+        obj=_where(node, ctx),
+        title="Sort expected to spill to disk (estimated)",
+        message=(
+            f"The planner expects the Sort (node {node.node_id}"
+            + (f", key {key_text}" if key_text else "")
+            + f") to receive {fmt.num(rows)} rows of {fmt.num(width)} bytes: {fmt.num(input_kb)} kB with "
+            f"PostgreSQL's {TUPLE_HEADER_BYTES}-byte tuple header, more than work_mem ({mem_setting(current)})"
+            + (f"; the sort is {fmt.pct(cost_share)} of the estimated cost" if cost_share is not None else "")
+            + "."
+        ),
+        reasoning=(
+            "The planner compares the same number with work_mem to choose between an in-memory quicksort and an "
+            "external merge, which writes sorted runs to temporary files and reads them back."
+        ),
+        recommendation=(
+            f"{fmt.num(input_kb)} kB × {SORT_MEMORY_FACTOR} (an in-memory sort needs more room than the "
+            f"planner's estimate) = {fmt.num(needed)} kB, rounded up to the next power of two above the current "
+            f"setting: work_mem = {mem_setting(target)} for this session. EXPLAIN ANALYZE confirms it "
+            "(Sort Method: external merge, Disk: … kB). An index that delivers the rows in the sort order "
+            "removes the sort."
+        ),
+        evidence={
+            "rows_estimated": rows,
+            "row_width_bytes": width,
+            "sort_input_estimated_kb": round(input_kb),
+            "work_mem_current_kb": current,
+            "work_mem_needed_kb": round(needed),
+            "work_mem_recommended_kb": target,
+            "cost_share_pct": pct(cost_share),
+        },
+        ddl=ddl,
+        rollback=undo,
+        impact=ctx.cost_impact((node.cost_exclusive or 0.0) * 0.5),
+    )
+
+
 def check_spills(ctx: PlanContext) -> list[Finding]:
     out: list[Finding] = []
     if not ctx.plan.analyzed:
-        return out
+        bounded = _bounded_sorts(ctx)
+        return [f for node in ctx.plan.nodes() if (f := _sort_estimated(node, ctx, bounded)) is not None]
     for node in ctx.plan.nodes():
         finding = _sort(node, ctx) if "Sort" in node.operation else _hash(node, ctx)
         if finding is not None:

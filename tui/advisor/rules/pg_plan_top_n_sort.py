@@ -22,7 +22,15 @@ from dataclasses import dataclass
 
 from tui.advisor.context import PlanContext
 from tui.advisor.registry import Rule
-from tui.advisor.rules.common import Relation, pct, plan_finding, relation_of, rounded, subtree_share
+from tui.advisor.rules.common import (
+    Relation,
+    estimated_total_rows,
+    pct,
+    plan_finding,
+    relation_of,
+    rounded,
+    subtree_share,
+)
 from tui.advisor.suggest import (
     IndexCandidate,
     build_candidate,
@@ -109,19 +117,6 @@ def sort_columns(sort: PlanNode, scan: PlanNode) -> list[tuple[str, bool, bool |
     return out
 
 
-def _parallel_divisor(workers: int) -> float:
-    """PostgreSQL's get_parallel_divisor with parallel_leader_participation on."""
-    leader = 1.0 - 0.3 * workers
-    return workers + (leader if leader > 0 else 0.0)
-
-
-def _gather_workers(shape: TopNSort) -> int | None:
-    for node in (shape.limit, *shape.limit.walk()):
-        if node.operation in ("Gather", "Gather Merge") and node.workers_planned:
-            return node.workers_planned
-    return None
-
-
 def rows_read(shape: TopNSort, ctx: PlanContext, rel: Relation) -> tuple[float, str]:
     """(rows the full scan reads, where the number comes from)."""
     scan = shape.scan
@@ -129,11 +124,7 @@ def rows_read(shape: TopNSort, ctx: PlanContext, rel: Relation) -> tuple[float, 
         return scan.rows_actual_total + (scan.rows_removed or 0.0), "actual"
     if rel.detail is not None and rel.detail.row_estimate:
         return float(rel.detail.row_estimate), "table statistics"
-    estimate = (scan.rows_estimated or 0.0) * (scan.loops or 1)
-    workers = _gather_workers(shape)
-    if scan.operation.startswith("Parallel") and workers:
-        estimate *= _parallel_divisor(workers)
-    return estimate, "planner estimate"
+    return estimated_total_rows(ctx.plan, scan), "planner estimate"
 
 
 def rows_returned(shape: TopNSort, ctx: PlanContext) -> float:
