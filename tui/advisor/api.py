@@ -1,9 +1,10 @@
 """The advisor's entry points used by the CLI and the UI.
 
-- ``advise_plan(plan, query=…, adapter=…, facts=…, verify=True, calls=…)``: plan rules over the parsed
-  plan, query rules over ``query`` (sqlglot), and index suggestions from the query's predicates —
-  verified with HypoPG through ``adapter.hypothetical_explain`` when the adapter has the capability,
-  otherwise "estimated, not verified".
+- ``advise_plan(plan, query=…, adapter=…, facts=…, verify=True, calls=…, mean_time_ms=…)``: plan rules
+  over the parsed plan, query rules over ``query`` (sqlglot), and index suggestions from the query's
+  predicates — verified with HypoPG through ``adapter.hypothetical_explain`` when the adapter has the
+  capability, otherwise "estimated, not verified" — plus the schema findings about the columns the plan
+  filters or joins on (``tui.advisor.related``: a foreign key without an index, an invalid index).
 - ``advise_schema(facts)``: schema rules over SchemaFacts.
 - ``advise_query(query, …)``: query rules alone (no plan), for the editor.
 All return findings ranked by ``rank_findings`` (severity, then impact = time or rows saved × calls).
@@ -76,6 +77,10 @@ def advise_plan(
             mean_time_ms=mean_time_ms,
         )
         findings = merge_suggestions(findings + more, outcomes)
+    if facts is not None and plan.engine == "postgresql":
+        from tui.advisor.related import attach_related
+
+        findings = attach_related(plan, facts, findings)
     return rank_findings(findings)
 
 
