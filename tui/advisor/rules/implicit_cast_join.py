@@ -105,14 +105,15 @@ def plan_condition(plan: Plan | None, side: Side) -> str | None:
 
 
 def _scan_of(plan: Plan | None, side: Side) -> str | None:
-    """How the plan reads the cast side's table, when it reads it in full: ``Seq Scan (10,000 rows)``."""
+    """How the plan reads the cast side's table, when it reads it in full:
+    ``shop.products with a Seq Scan (10,000 rows estimated)``."""
     if plan is None:
         return None
     for node in plan.nodes():
         if node.extra.get("Relation Name") != side.table or not node.operation.endswith("Seq Scan"):
             continue
         rows = node.rows_actual_total if plan.analyzed else node.rows_estimated
-        return f"{node.operation} on {side.qualified} ({fmt.num(rows)} rows{'' if plan.analyzed else ' estimated'})"
+        return f"{side.qualified} with a {node.operation} ({fmt.num(rows)} rows{'' if plan.analyzed else ' estimated'})"
     return None
 
 
@@ -180,7 +181,7 @@ def _finding(
     if plan_text:
         message += f" The plan shows the cast: {plan_text}."
     if scan:
-        message += f" The plan reads {scan}."
+        message += f" The plan reads {scan} instead of looking rows up through the index."
     if _same_family(cast, other):
         return query_finding(
             RULE_ID,

@@ -246,24 +246,23 @@ def _finding(
     method = sort.extra.get("Sort Method")
     keys = sort.extra.get("Sort Key")
     key_text = ", ".join(str(k) for k in keys) if isinstance(keys, list) else "?"
+    how = f" ({method})" if isinstance(method, str) else ""
     if ctx.plan.analyzed:
-        time_text = (
-            f" The sort and its input took {fmt.ms(sort.time_inclusive_ms)}"
+        message = (
+            f"The {scan.operation} on {rel.qualified} read {fmt.num(read)} rows so that a {sort.operation}{how} "
+            f"on {key_text} could return the first {fmt.num(returned)} (it kept {fmt.pct(1 - discarded)} of them). "
+            f"The sort and its input took {fmt.ms(sort.time_inclusive_ms)}"
             + (f" ({fmt.pct(share)} of execution time)" if share is not None else "")
             + "."
         )
     else:
-        time_text = (
-            f" The statement's estimated cost is {fmt.num(ctx.plan.total_cost, 2)}, the sort's with its input "
-            f"{fmt.num(sort.cost, 2)}."
+        message = (
+            f"The planner reads {'all ' if source == 'table statistics' else ''}{fmt.num(read)} rows of "
+            f"{rel.qualified} ({source}) with a {scan.operation} "
+            f"and sorts them on {key_text} to return the first {fmt.num(returned)} ({fmt.pct(1 - discarded)} of "
+            f"them). The sort and its scan account for {fmt.num(sort.cost, 2)} of the statement's estimated cost "
+            f"of {fmt.num(ctx.plan.total_cost, 2)}."
         )
-    how = f" ({method})" if isinstance(method, str) else ""
-    message = (
-        f"The {scan.operation} on {rel.qualified} read {fmt.num(read)} rows"
-        + ("" if source == "actual" else f" ({source})")
-        + f" so that a {sort.operation}{how} on {key_text} could return the first {fmt.num(returned)}"
-        + f" (it kept {fmt.pct(1 - discarded)} of them).{time_text}"
-    )
     if scan.filter:
         message += f" Filter: {scan.filter}"
     # ms when analyzed, else cost (as ms when the mean time is known); × calls in plan_finding
