@@ -217,3 +217,61 @@ def test_long_statements_make_the_pattern_olap_like() -> None:
     # 50,000 ms of 50,500 ms (99.0 %) in statements averaging ≥ 100 ms
     assert "| Workload pattern | OLAP-like: 5,010 calls of 2 statements" in md
     assert "99.0 % of the time in statements averaging 100 ms or more" in md
+
+
+def _sugg(ddl: str, before: float, after: float) -> Finding:
+    return Finding(
+        "pg.index-suggestion",
+        "warning",
+        "shop.orders",
+        "Index suggestion",
+        "m",
+        ddl=[ddl],
+        verification=Verification("hypopg", before, after),
+        category="index",
+        impact=before - after,
+    )
+
+
+def test_merge_prefers_the_suggestion_with_the_top_n_findings_own_keys() -> None:
+    top_n = Finding(
+        "pg.top-n-sort-without-index",
+        "warning",
+        "shop.orders",
+        "Top-N",
+        "m",
+        ddl=["CREATE INDEX CONCURRENTLY orders_created_at_idx ON shop.orders (created_at DESC);"],
+    )
+    join_key = _sugg(
+        "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON shop.orders (customer_id);", 900.0, 400.0
+    )
+    sort_key = _sugg(
+        "CREATE INDEX CONCURRENTLY orders_created_at_idx ON shop.orders (created_at DESC);", 7394.15, 1.6
+    )
+    merged = merge_suggestions([top_n, join_key, sort_key], [])
+    [carrier] = [f for f in merged if f.rule == "pg.top-n-sort-without-index"]
+    assert carrier.verification is sort_key.verification and carrier.ddl == sort_key.ddl
+    assert carrier.impact == sort_key.impact  # the index's own saving ranks the finding
+    assert join_key in merged  # the other candidate stays a suggestion of its own
+
+
+def test_merge_withdraws_the_top_n_index_hypopg_rejected() -> None:
+    top_n = Finding(
+        "pg.top-n-sort-without-index",
+        "warning",
+        "shop.orders",
+        "Top-N",
+        "m",
+        ddl=["CREATE INDEX CONCURRENTLY orders_created_at_idx ON shop.orders (created_at DESC);"],
+        rollback=["DROP INDEX CONCURRENTLY IF EXISTS shop.orders_created_at_idx;"],
+    )
+    cand = IndexCandidate("shop", "orders", ["created_at"], ["sort"], descending=[True])
+    outcome = SuggestionOutcome(
+        cand,
+        False,
+        "a hypothetical index on (created_at DESC) lowers the estimated cost by 12.0 %, below the 50 % bar",
+        Verification("hypopg", 100.0, 88.0),
+    )
+    [merged] = merge_suggestions([top_n], [outcome])
+    assert merged.ddl == [] and merged.rollback == []
+    assert "below the 50 % bar" in merged.recommendation

@@ -6,8 +6,12 @@ with no hypothetical index, then with each candidate alone (``adapter.hypothetic
 candidate is suggested only if the planner uses it and the estimated cost falls by ≥ 50 % from an
 initial cost ≥ 100 (Dexter's bar); the Verification carries both costs, both plans and their diff.
 Without HypoPG, candidates are suggested only where the plan shows the table scanned with most rows
-discarded (or, with no plan, on tables of ≥ 10,000 rows), as "estimated, not verified". No real index
-is ever created.
+discarded, or sorted in full to keep a LIMIT's first rows (or, with no plan, on tables of ≥ 10,000
+rows), as "estimated, not verified". No real index is ever created.
+
+Impact (for ranking): time saved per call × calls (``Workload``) — the analyzed plan's execution time,
+else the statement's mean time from its statistics, × the HypoPG cost saving (or the plan's share spent
+on the table); query-rule findings are weighted by the calls too.
 """
 
 from __future__ import annotations
