@@ -152,7 +152,7 @@ class DbscopeApp(App[int]):
                 raise ConnectError("nothing to connect to", hint="give a URL, a profile name or --demo")
             from tui.adapters import open_adapter
 
-            self.adapter = open_adapter(self.spec)
+            self.adapter = open_adapter(self.spec, mongo_sample_size=self.settings.mongo_sample_size)
         return self.adapter.connect()
 
     def report_progress(self, text: str) -> None:

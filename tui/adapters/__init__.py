@@ -28,6 +28,10 @@ def adapter_class(engine: str) -> type[Adapter]:
     raise ValueError(f"no adapter for engine {engine!r}")
 
 
-def open_adapter(spec: ConnectionSpec) -> Adapter:
-    """Construct (not yet connect) the adapter for ``spec``."""
-    return adapter_class(spec.engine)(spec)
+def open_adapter(spec: ConnectionSpec, *, mongo_sample_size: int | None = None) -> Adapter:
+    """Construct (not yet connect) the adapter for ``spec``. ``mongo_sample_size`` (the config's
+    ``mongo_sample_size``) is how many documents a MongoDB adapter samples to infer a schema."""
+    cls = adapter_class(spec.engine)
+    if spec.engine == "mongodb" and mongo_sample_size is not None:
+        return cls(spec, sample_size=mongo_sample_size)  # type: ignore[call-arg]
+    return cls(spec)

@@ -115,7 +115,7 @@ def _connected(args: argparse.Namespace) -> Iterator[Adapter]:
     settings = load_settings(getattr(args, "config", None), statement_timeout=args.statement_timeout)
     spec = settings.connection_spec(args.url, read_write=args.read_write)
     try:
-        adapter = open_adapter(spec)
+        adapter = open_adapter(spec, mongo_sample_size=settings.mongo_sample_size)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     try:
