@@ -1,9 +1,11 @@
-"""The help screen (`?`/F1): the focused pane's description and keys, then the keys that work
-everywhere. Built from the live bindings, so remapped keys show as remapped."""
+"""The help screen (`?`/F1): what the focused pane is for, its keys, then the keys that work
+everywhere, then Textual's standard keys. Built from the live bindings, so a key remapped in the
+config file's ``[keys]`` table shows as remapped, next to the binding id it is remapped by."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from rich.table import Table
@@ -12,14 +14,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
+from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class KeyRow:
+    """One action: its keys as shown (``"k ↑"``), what it does, its binding id (None for Textual's
+    own bindings) and whether the user's ``[keys]`` table remapped it."""
+
     keys: str
     description: str
+    binding_id: str | None = None
+    remapped: bool = False
 
 
 @dataclass(slots=True)
@@ -28,100 +36,128 @@ class HelpContent:
     description: str
     pane_keys: list[KeyRow]
     global_keys: list[KeyRow]
+    standard_keys: list[KeyRow] = field(default_factory=list)  # Textual's, without ids
+    config_path: str = ""
 
 
-# Descriptions for hosted pane widgets that carry no HELP of their own (keys come from their bindings).
-FALLBACK_HELP = {
-    "PlanView": (
-        "Plan",
-        "**EXPLAIN plan** — the plan as a tree: every row shows the operation, object, rows estimated "
-        "vs actual, loops and the share of time. `m` switches the metric, `h` jumps to the hottest node, "
-        "`v` shows the raw output, `o` opens a saved plan file.",
-    ),
-    "ResultsGrid": (
-        "Results",
-        "**Results** — the rows of the last statement, capped (the cap says when more rows exist).",
-    ),
-    "QueryEditor": (
-        "Query editor",
-        "**Query editor** — SQL with highlighting; `e` explains the statement under the cursor, `E` runs "
-        "EXPLAIN ANALYZE (asking first when it writes, and rolling back).",
-    ),
-    "AdvisorPanel": (
-        "Advisor",
-        "**Advisor** — findings with their evidence, reasoning and DDL; `y` copies the DDL.",
-    ),
-}
+DEFAULT_DESCRIPTION = "Tab and shift+tab move between the panes; ctrl+p searches every command."
 
 
 def describe_focus(screen_node: DOMNode, focused: DOMNode | None) -> tuple[str, str, set[int]]:
-    """(pane title, pane description markdown, ids of the nodes that belong to the pane)."""
+    """(pane title, pane description markdown, ids of the nodes between the focus and the screen).
+
+    The title is the nearest ``PANE_TITLE`` (else the nearest widget with ``HELP``, in words); the
+    description joins every ``HELP`` text on the way up, outermost first, dropping texts that another
+    one already contains (a pane whose HELP extends its tree's)."""
     chain: list[DOMNode] = []
     node = focused
     while node is not None and node is not screen_node:
         chain.append(node)
         node = node.parent
-    title, description = "Main screen", "Tab and shift+tab move between the panes."
-    # The nearest pane (a widget naming itself with PANE_TITLE) describes the focus best; otherwise
-    # the nearest widget with a HELP text (Textual's convention, used by the pane widgets too).
-    for item in chain:
-        fallback = FALLBACK_HELP.get(type(item).__name__)
-        if fallback is not None and not getattr(item, "HELP", None):
-            return fallback[0], fallback[1], {id(node) for node in chain}
-    pane = next((item for item in chain if getattr(item, "PANE_TITLE", None)), None)
-    helped = next((item for item in chain if getattr(item, "HELP", None)), None)
-    chosen = pane or helped
-    if chosen is not None:
-        title = getattr(chosen, "PANE_TITLE", None) or _words(type(chosen).__name__)
-        description = getattr(chosen, "HELP", None) or description
+    titled = next((item for item in chain if getattr(item, "PANE_TITLE", None)), None)
+    helped = [item for item in chain if getattr(item, "HELP", None)]
+    title = "Main screen"
+    if titled is not None:
+        title = str(titled.PANE_TITLE)  # type: ignore[attr-defined]
+    elif helped:
+        title = _words(type(helped[0]).__name__)
+    texts: list[str] = []
+    for item in reversed(helped):
+        text = str(item.HELP).strip()
+        if any(text in other for other in texts):
+            continue
+        texts = [other for other in texts if other not in text]
+        texts.append(text)
+    description = "\n\n".join(texts) or DEFAULT_DESCRIPTION
     return title, description, {id(item) for item in chain}
 
 
 def _words(name: str) -> str:
     """``QueryEditor`` → ``Query editor``."""
-    import re
-
     words = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", name) or [name]
     return " ".join([words[0], *(w.lower() for w in words[1:])])
 
 
+_NAMED_KEYS = {"escape": "esc", "pageup": "pgup", "pagedown": "pgdn", "space": "space"}
+
+
+def key_label(key: str) -> str:
+    """A key as a person types it: ``ctrl+q``, ``shift+tab``, ``?``, ``F1``, ``↑``, ``enter``."""
+    *modifiers, name = key.split("+")
+    if re.fullmatch(r"f\d{1,2}", name):
+        shown = name.upper()
+    elif name in _NAMED_KEYS:
+        shown = _NAMED_KEYS[name]
+    elif name == "enter":
+        shown = "enter"
+    else:
+        shown = format_key(name)
+    return "+".join([*modifiers, shown])
+
+
 def collect_help(screen: object) -> HelpContent:
-    """Gather the focused pane's and the global keys from ``screen.active_bindings``."""
+    """Gather the focused pane's, the global and Textual's standard keys from ``screen.active_bindings``."""
     from textual.screen import Screen
 
     assert isinstance(screen, Screen)
     app = screen.app
     title, description, pane_nodes = describe_focus(screen, screen.focused)
-    pane_keys: dict[str, list[str]] = {}
-    global_keys: dict[str, list[str]] = {}
-    ours: set[str] = set()  # descriptions of dbscope's own bindings, listed before Textual's defaults
+    remapped_ids = set(getattr(getattr(app, "settings", None), "keys", {}) or {})
+    groups: dict[str, dict[tuple[str, str | None], KeyRow]] = {"pane": {}, "global": {}, "standard": {}}
     for key, active in screen.active_bindings.items():
         binding: Binding = active.binding
         if not binding.description or binding.system:
             continue
-        target = pane_keys if id(active.node) in pane_nodes else global_keys
-        display = app.get_key_display(binding) if key == binding.key else key
-        target.setdefault(binding.description, [])
-        if binding.id or type(active.node).__module__.startswith("tui."):
-            ours.add(binding.description)
-        if display not in target[binding.description]:
-            target[binding.description].append(display)
-    if screen.app.COMMAND_PALETTE_BINDING and "Command palette" not in global_keys:
-        global_keys["Command palette"] = [screen.app.COMMAND_PALETTE_DISPLAY or "ctrl+p"]
+        if binding.id is None:
+            group = "standard"
+        elif id(active.node) in pane_nodes:
+            group = "pane"
+        else:
+            group = "global"
+        row = groups[group].setdefault(
+            (binding.description, binding.id),
+            KeyRow("", binding.description, binding.id, binding.id in remapped_ids),
+        )
+        shown = key_label(key)
+        if shown not in row.keys.split(" "):
+            row.keys = f"{row.keys} {shown}".strip()
+    if app.COMMAND_PALETTE_BINDING and not any(
+        row.description.lower().endswith("palette") for group in groups.values() for row in group.values()
+    ):
+        groups["standard"][("Command palette", None)] = KeyRow(
+            key_label(app.COMMAND_PALETTE_BINDING), "Command palette"
+        )
+    config_path = ""
+    try:
+        from tui.config import default_config_path
 
-    def rows(found: dict[str, list[str]]) -> list[KeyRow]:
-        rows_ = [KeyRow(" ".join(keys), text) for text, keys in found.items()]
-        return sorted(rows_, key=lambda r: (r.description not in ours, r.keys))
+        config_path = str(default_config_path())
+    except Exception:  # the help must open even when the environment is odd
+        config_path = ""
+    return HelpContent(
+        title,
+        description,
+        list(groups["pane"].values()),
+        list(groups["global"].values()),
+        list(groups["standard"].values()),
+        config_path,
+    )
 
-    return HelpContent(title, description, rows(pane_keys), rows(global_keys))
 
-
-def _key_table(rows: list[KeyRow]) -> Table:
+def _key_table(rows: list[KeyRow], *, with_ids: bool = True, key_style: str = "bold") -> Table:
     table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
+    table.add_column(no_wrap=True, min_width=10)
+    table.add_column(ratio=1)
+    if with_ids:
+        table.add_column(style="dim", no_wrap=True)
     for row in rows:
-        table.add_row(row.keys, row.description)
+        keys = Text(row.keys, style=key_style)
+        if row.remapped:
+            keys.append(" *", style="bold reverse")
+        cells: list[Text | str] = [keys, row.description]
+        if with_ids:
+            cells.append(row.binding_id or "")
+        table.add_row(*cells)
     return table
 
 
@@ -129,9 +165,9 @@ class HelpScreen(ModalScreen[None]):
     """Keys of the focused pane and of the whole app; escape, q, ? or F1 closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help-close"),
-        Binding("j", "scroll_down", show=False),
-        Binding("k", "scroll_up", show=False),
+        Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help.close"),
+        Binding("j,down", "scroll_down", "Scroll down", show=False, id="help.scroll_down"),
+        Binding("k,up", "scroll_up", "Scroll up", show=False, id="help.scroll_up"),
     ]
 
     def __init__(self, content: HelpContent) -> None:
@@ -140,25 +176,38 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         content = self.content
+        theme = self.app.current_theme
+        key_style = f"bold {theme.accent or theme.primary}" if theme is not None else "bold"
         with VerticalScroll(id="help-body") as body:
             body.border_title = f"Help — {content.pane}"
-            body.border_subtitle = "escape closes"
+            body.border_subtitle = "esc closes · j/k scroll"
             yield Markdown(content.description, id="help-description")
             yield Static(Text("Keys in this pane", style="bold underline"), classes="help-heading")
             if content.pane_keys:
-                yield Static(_key_table(content.pane_keys), id="help-pane-keys")
+                yield Static(_key_table(content.pane_keys, key_style=key_style), id="help-pane-keys")
             else:
-                yield Static(Text("(none besides the global keys)", style="italic"), id="help-pane-keys")
+                yield Static(Text("(none besides the keys below)", style="italic"), id="help-pane-keys")
             yield Static(Text("Everywhere", style="bold underline"), classes="help-heading")
-            yield Static(_key_table(content.global_keys), id="help-global-keys")
-            yield Static(
-                Text(
-                    "Every key can be remapped in the config file's [keys] table (binding id = key); "
-                    "ctrl+p lists every command.",
-                    style="italic",
-                ),
-                classes="help-heading",
-            )
+            yield Static(_key_table(content.global_keys, key_style=key_style), id="help-global-keys")
+            if content.standard_keys:
+                yield Static(Text("Standard keys", style="bold underline"), classes="help-heading")
+                yield Static(
+                    _key_table(content.standard_keys, with_ids=False, key_style=key_style),
+                    id="help-standard-keys",
+                )
+            remapped = any(row.remapped for row in (*content.pane_keys, *content.global_keys))
+            note = Text()
+            if remapped:
+                note.append(" * ", style="bold reverse")
+                note.append(" remapped by your config file.\n")
+            note.append("Remap any key by its id in the config file's [keys] table, e.g. ")
+            note.append('plan.hottest = "H"', style="bold")
+            if content.config_path:
+                note.append(f" in {content.config_path}")
+            note.append(". Other panes list their keys here when focused (tab moves); ")
+            note.append("ctrl+p", style="bold")
+            note.append(" searches every command.")
+            yield Static(note, id="help-note", classes="help-heading")
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
