@@ -51,7 +51,7 @@ from tui.widgets.plan_metrics import (
     rows_text,
 )
 
-MIN_LABEL = 24
+MIN_LABEL = 28
 
 
 @dataclass(slots=True, frozen=True)
@@ -61,8 +61,9 @@ class _Column:
     title: str
 
 
-# Dropped from the right-hand side in this order when the pane is narrow.
-_DROP_ORDER = ("share", "loops", "error", "bar")
+# Dropped in this order when the pane is narrow, so the label (operation on object) stays readable;
+# the node detail beside or under the tree shows every number of the selected node anyway.
+_DROP_ORDER = ("share", "loops", "error", "estimated", "actual", "bar")
 
 
 class PlanTree(ScrollView, can_focus=True):
@@ -72,7 +73,10 @@ class PlanTree(ScrollView, can_focus=True):
     PlanTree { background: $surface; overflow-x: hidden; }
     PlanTree > .plan-tree--header { text-style: bold; color: $text-accent; background: $panel; }
     PlanTree > .plan-tree--cursor { background: $block-cursor-blurred-background; }
-    PlanTree:focus > .plan-tree--cursor { background: $block-cursor-background; }
+    PlanTree:focus > .plan-tree--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+    }
     PlanTree > .plan-tree--guide { color: $text-disabled; }
     PlanTree > .plan-tree--dim { color: $text-disabled; }
     PlanTree > .plan-tree--object { color: $text-primary; }
@@ -141,7 +145,7 @@ class PlanTree(ScrollView, can_focus=True):
         self._metric = "time"
         self._columns: list[_Column] = []
         self._label_width = MIN_LABEL
-        self._row_cache: LRUCache[tuple[int, bool], Strip] = LRUCache(1024)
+        self._row_cache: LRUCache[tuple[int, bool, bool], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] | None = None
         self.cursor = 0
 
@@ -470,7 +474,7 @@ class PlanTree(ScrollView, can_focus=True):
         if row >= len(self._visible) or self._plan is None:
             return Strip.blank(width, base)
         is_cursor = row == self.cursor
-        key = (self._visible[row], is_cursor)
+        key = (self._visible[row], is_cursor, is_cursor and self.has_focus)
         strip = self._row_cache.get(key)
         if strip is None:
             strip = self._row_strip(self._visible[row], is_cursor, width)
@@ -512,8 +516,11 @@ class PlanTree(ScrollView, can_focus=True):
         if dim:
             strip = strip.apply_style(self._style("dim"))
         if is_cursor:
+            # Focused: the theme's cursor colours over the whole row (threshold colours on a bright
+            # cursor background are unreadable); blurred: only the subtle background.
             cursor = self._style("cursor")
-            strip = Strip(Segment.apply_style(strip, post_style=Style(bgcolor=cursor.bgcolor)))
+            color = cursor.color if self.has_focus else None
+            strip = Strip(Segment.apply_style(strip, post_style=Style(color=color, bgcolor=cursor.bgcolor)))
         return strip.adjust_cell_length(width, base)
 
     def _label_segments(self, index: int, node: PlanNode) -> list[Segment]:
