@@ -1,12 +1,13 @@
 """Command palette providers (ctrl+p): go to any catalog object by name, and dbscope's own commands
-(explain, copy DDL, switch theme or database, export the report, reconnect…), namespaced as
-"object: …", "explain: …", "theme: …" so they are easy to find by typing."""
+(explain, run, open a plan file, copy or save DDL, migration script, export the report, switch theme
+or database, reconnect, cancel…), namespaced as "object: …", "explain: …", "plan: …", "theme: …" so
+they are easy to find by typing. Every feature of the app is reachable from here (tests check it)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -77,6 +78,33 @@ def _load_all_names(main: MainScreen) -> None:
         main.notify("Every loaded schema's objects are already known.", title="Loading names")
 
 
+def _pane(main: MainScreen, widget_type: type[Any]) -> Any:
+    """A centre or advisor widget; panes built after the first frame are built now if needed."""
+    ensure = getattr(main, "ensure_panes", None)
+    if callable(ensure):
+        ensure()
+    return main.query_one(widget_type)
+
+
+def _in_tab(main: MainScreen, tab: str, widget_type: type[Any], action: str, *args: object) -> None:
+    """Show the centre tab ``tab``, then run ``action`` on its widget (e.g. the plan view's)."""
+    widget = _pane(main, widget_type)
+    main.centre.active = tab
+    getattr(widget, action)(*args)
+
+
+def _advisor(main: MainScreen, action: str) -> None:
+    from tui.widgets.advisor_panel import AdvisorPanel
+
+    getattr(_pane(main, AdvisorPanel), action)()
+
+
+def _run_current(main: MainScreen) -> None:
+    from tui.widgets.query_editor import QueryEditor
+
+    _pane(main, QueryEditor).request_run()
+
+
 class DbscopeCommands(Provider):
     """dbscope's own commands."""
 
@@ -97,6 +125,9 @@ class DbscopeCommands(Provider):
         ]
         if main is None:
             return commands
+        from tui.widgets.plan_view import PlanView
+        from tui.widgets.results_grid import ResultsGrid
+
         commands += [
             (
                 "explain: the current query",
@@ -107,6 +138,57 @@ class DbscopeCommands(Provider):
                 "explain: analyze the current query",
                 "EXPLAIN ANALYZE (asks first when the statement writes; rolled back)",
                 main.action_explain_analyze,
+            ),
+            (
+                "query: run the current statement",
+                "Run the statement under the cursor in the query editor; rows appear in Results",
+                partial(_run_current, main),
+            ),
+            ("query: open the query editor", "Show the Query tab", partial(main.action_centre_tab, "query")),
+            (
+                "object: show the object tab",
+                "Show the opened object's detail",
+                partial(main.action_centre_tab, "object"),
+            ),
+            (
+                "plan: show the plan tab",
+                "Show the EXPLAIN plan view",
+                partial(main.action_centre_tab, "plan"),
+            ),
+            (
+                "results: show the results tab",
+                "Show the last statement's rows",
+                partial(main.action_centre_tab, "results"),
+            ),
+            (
+                "plan: open a saved plan file",
+                "Read an EXPLAIN output of any engine (JSON or text) from a file and show it with findings",
+                partial(_in_tab, main, "plan", PlanView, "prompt_open"),
+            ),
+            (
+                "plan: jump to the hottest node",
+                "Put the cursor on the node where most of the time (or cost) goes",
+                partial(_in_tab, main, "plan", PlanView, "action_hottest"),
+            ),
+            (
+                "plan: switch the metric",
+                "Bars show self time, rows, cost, buffers or the estimate error (cycles)",
+                partial(_in_tab, main, "plan", PlanView, "action_cycle_metric"),
+            ),
+            (
+                "plan: show the raw EXPLAIN output",
+                "What the engine printed, pretty-printed (again to go back to the tree)",
+                partial(_in_tab, main, "plan", PlanView, "action_toggle_raw"),
+            ),
+            (
+                "results: export as CSV",
+                "Write the result rows to a CSV file and show its path",
+                partial(_in_tab, main, "results", ResultsGrid, "action_export", "csv"),
+            ),
+            (
+                "results: export as JSON",
+                "Write the result rows to a JSON file and show its path",
+                partial(_in_tab, main, "results", ResultsGrid, "action_export", "json"),
             ),
             (
                 "database: switch database",
@@ -130,6 +212,21 @@ class DbscopeCommands(Provider):
                 "advisor: copy the selected finding's DDL",
                 "Send the finding's DDL via OSC 52",
                 main.action_copy_finding,
+            ),
+            (
+                "advisor: save the selected finding's DDL to a file",
+                "Write the DDL (with its rollback as comments) to a file; the fallback when OSC 52 fails",
+                partial(_advisor, main, "save_ddl"),
+            ),
+            (
+                "advisor: save every finding as a migration script",
+                "One SQL file with every finding's DDL and the rollback of each",
+                partial(_advisor, main, "save_all"),
+            ),
+            (
+                "advisor: plan before and after the suggested index",
+                "The plan diff of a finding verified with a hypothetical index (HypoPG)",
+                partial(_advisor, main, "show_diff"),
             ),
             (
                 "report: export the advisor report",
