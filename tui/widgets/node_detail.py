@@ -36,6 +36,15 @@ def _verbatim(value: Any) -> str:
     return str(value)
 
 
+MAX_VALUE_CHARS = 4000  # a hostile or absurd field must not stall the wrap of the detail pane
+
+
+def _cap(value: str) -> str:
+    if len(value) <= MAX_VALUE_CHARS:
+        return value
+    return f"{value[:MAX_VALUE_CHARS]}… (+{len(value) - MAX_VALUE_CHARS:,} characters; all of it in the raw view)"
+
+
 def _wrap(value: str, width: int) -> list[str]:
     """Wrap on spaces where possible, hard-cut long words; keeps explicit line breaks."""
     out: list[str] = []
@@ -113,7 +122,7 @@ def detail_rows(plan: Plan, node: PlanNode, findings: Iterable[Finding] = ()) ->
     for key, value in node.extra.items():
         if key not in _HIDDEN_EXTRA:
             rows.append(("engine", key, _verbatim(value)))
-    return rows
+    return [(section, label, _cap(value)) for section, label, value in rows]
 
 
 _SECTION_TITLES = {
