@@ -184,7 +184,7 @@ DEMO_QUERIES: tuple[DemoQuery, ...] = (
         "Dashboard: the 20 newest orders (no index on created_at)",
         "SELECT id, customer_id, status, total_amount, created_at\nFROM shop.orders\n"
         "ORDER BY created_at DESC\nLIMIT 20",
-        ("pg.index-suggestion",),
+        ("pg.top-n-sort-without-index",),
     ),
     DemoQuery(
         "Last year's order lines, newest first (the join's sort spills to disk at work_mem = 4MB)",
