@@ -39,6 +39,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
@@ -47,7 +48,12 @@ from tui.core import fmt
 from tui.core.finding import SEVERITIES, Finding, sort_findings
 from tui.widgets.plan_diff_view import PlanDiffScreen, diff_from_verification
 
-_SEVERITY_STYLE = {"critical": "bold red", "warning": "bold yellow", "info": "bold cyan"}
+# Theme variables, not ANSI names: "yellow" on a light theme's white panel is unreadable.
+_SEVERITY_STYLE = {
+    "critical": "bold $text-error",
+    "warning": "bold $text-warning",
+    "info": "bold $text-primary",
+}
 _SEVERITY_MARK = {"critical": "●", "warning": "▲", "info": "○"}
 
 
@@ -212,7 +218,7 @@ reasoning and DDL that runs as printed.
             group = [f for f in self._findings if f.severity == severity]
             if not group:
                 continue
-            header = Text(f"{severity.upper()} ({fmt.num(len(group))})", style=_SEVERITY_STYLE[severity])
+            header = Content.styled(f"{severity.upper()} ({fmt.num(len(group))})", _SEVERITY_STYLE[severity])
             items.append(Option(header, disabled=True))
             for finding in group:
                 self._option_of[id(finding)] = len(items)
@@ -233,39 +239,38 @@ reasoning and DDL that runs as printed.
 
     def _render_summary(self) -> None:
         counts = {sev: sum(1 for f in self._findings if f.severity == sev) for sev in SEVERITIES}
-        text = Text()
-        text.append("Advisor", style="bold")
-        if self._context_label:
-            text.append(f" · {self._context_label}")
-        text.append("\n")
+        # The pane's border already says "Advisor": the summary names what was analysed.
+        parts: list[str | tuple[str, str]] = [(self._context_label or "Advisor", "bold"), "\n"]
         for i, severity in enumerate(SEVERITIES):
             if i:
-                text.append("  ")
+                parts.append("  ")
             style = _SEVERITY_STYLE[severity] if counts[severity] else "dim"
-            text.append(f"{fmt.num(counts[severity])} {severity}", style=style)
-        self.query_one("#advisor-summary", Static).update(text)
+            parts.append((f"{fmt.num(counts[severity])} {severity}", style))
+        self.query_one("#advisor-summary", Static).update(Content.assemble(*parts))
 
     @staticmethod
-    def _prompt(finding: Finding) -> Text:
-        text = Text()
-        text.append(_SEVERITY_MARK[finding.severity] + " ", style=_SEVERITY_STYLE[finding.severity])
-        text.append(finding.title)
+    def _prompt(finding: Finding) -> Content:
+        parts: list[str | tuple[str, str]] = [
+            (_SEVERITY_MARK[finding.severity] + " ", _SEVERITY_STYLE[finding.severity]),
+            finding.title,
+        ]
         if finding.object:
-            text.append(f" — {finding.object}", style="dim")
-        return text
+            parts.append((f" — {finding.object}", "dim"))
+        return Content.assemble(*parts)
 
     def _show(self, finding: Finding) -> None:
         from tui.advisor.voice import evidence_rows, officer_text
 
         changed = finding is not self._selected
         self._selected = finding
-        title = Text()
-        title.append(f"{finding.severity.upper()} ", style=_SEVERITY_STYLE[finding.severity])
-        title.append(finding.title)
+        parts: list[str | tuple[str, str]] = [
+            (f"{finding.severity.upper()} ", _SEVERITY_STYLE[finding.severity]),
+            finding.title,
+        ]
         if finding.object:
-            title.append(f"\n{finding.object}", style="dim")
-        title.append(f"  [{finding.rule}]", style="dim")
-        self.query_one("#finding-title", Static).update(title)
+            parts.append((f"\n{finding.object}", "dim"))
+        parts.append((f"  [{finding.rule}]", "dim"))
+        self.query_one("#finding-title", Static).update(Content.assemble(*parts))
         rows = evidence_rows(finding)
         evidence = self.query_one("#finding-evidence", Static)
         if rows:
