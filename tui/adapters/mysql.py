@@ -279,7 +279,7 @@ class MySQLAdapter(Adapter):
             engine=flavor,
             version=version,
             version_num=version_num,
-            user=str(who["user"]),
+            user=str(who["user"]).rsplit("@", 1)[0],  # CURRENT_USER() is user@host; the host is shown apart
             database=self._database,
             host=self.target,
             superuser=superuser,
