@@ -543,6 +543,24 @@ class MainScreen(Screen[None]):
         mine = [f for f in findings if f.object and (f.object == table or f.object.startswith(table + "."))]
         self.post_message(FindingsReady(mine, f"table {node.qualified_name}"))
 
+    def on_plan_view_plan_opened(self, message: PlanView.PlanOpened) -> None:
+        """A saved plan file was opened (`o`): advise on it like on a plan explained here."""
+        self._advise_plan_file(message.plan, message.path.name)
+
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, group="advisor", description="advising on the plan"
+    )
+    def _advise_plan_file(self, plan: object, name: str) -> None:
+        from tui.advisor.api import advise_plan
+
+        try:
+            # No adapter: the file may come from another server, so nothing is verified on this one.
+            findings = advise_plan(plan, query=getattr(plan, "query", None))  # type: ignore[arg-type]
+        except Exception as exc:
+            self.post_message(WorkFailed(exc, f"advising on {name}"))
+            return
+        self.post_message(FindingsReady(list(findings), f"plan file {name}", for_plan=True))
+
     def action_copy_finding(self) -> None:
         self.query_one(AdvisorPanel).copy_ddl()
 

@@ -1,7 +1,7 @@
 """``sql.select-star``: the outermost SELECT projects ``*`` (or ``t.*``). Severity info.
 
-Every column is read, decoded and sent — wide TOASTed columns (text, jsonb, bytea) are detoasted for
-nothing — and an index-only scan becomes impossible. ``EXISTS (SELECT * …)`` and ``count(*)`` are not
+Every column is read, decoded and sent — wide values (PostgreSQL TOAST, MySQL off-page TEXT/BLOB) are
+fetched for nothing — and a covering (index-only) scan becomes impossible. ``EXISTS (SELECT * …)`` and ``count(*)`` are not
 projections and do not fire.
 """
 
@@ -49,8 +49,13 @@ def check(ctx: QueryContext) -> list[Finding]:
             ),
             reasoning=(
                 "Each column is read, decoded and sent to the client whether it is used or not; wide values are "
-                "fetched from TOAST, and no index can cover the query for an index-only scan. The result also "
-                "changes shape when a column is added."
+                + (
+                    "fetched from TOAST, and no index can cover the query for an index-only scan."
+                    if ctx.engine == "postgresql"
+                    else "read from off-page storage (TEXT/BLOB), and no index can cover the query, so every "
+                    "row is looked up in the clustered index."
+                )
+                + " The result also changes shape when a column is added."
             ),
             recommendation="List the columns the caller uses.",
             evidence={
