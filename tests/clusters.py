@@ -106,3 +106,21 @@ def make_cluster(settings: dict[str, str] | None = None, *, tcp: bool = False) -
     cluster.init()
     cluster.start()
     return cluster
+
+
+def app_cluster(password: str, setup_sql: str = "") -> Cluster | None:
+    """A TCP cluster with password authentication: role ``app`` (``password``) owning database
+    ``appdb``, where ``setup_sql`` then runs as the superuser. None without server binaries."""
+    import psycopg
+
+    cluster = make_cluster(tcp=True)
+    if cluster is None:
+        return None
+    escaped = password.replace("'", "''")
+    with psycopg.connect(cluster.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE app LOGIN PASSWORD '{escaped}'")  # type: ignore[arg-type]
+        conn.execute("CREATE DATABASE appdb OWNER app")
+    if setup_sql:
+        with psycopg.connect(cluster.url("appdb"), autocommit=True) as conn:
+            conn.execute(setup_sql)  # type: ignore[arg-type]
+    return cluster

@@ -7,10 +7,9 @@ import threading
 import time
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 
-from tests.clusters import Cluster, make_cluster
+from tests.clusters import Cluster, app_cluster
 from tests.conftest import unavailable
 from tui.adapters.postgres import PostgresAdapter
 from tui.core.connspec import parse_url
@@ -21,17 +20,15 @@ PASSWORD = "Tr0ub4dor&3-dbscope"
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
-    made = make_cluster(tcp=True)
+    made = app_cluster(
+        PASSWORD,
+        "CREATE ROLE nopriv LOGIN PASSWORD 'x'; "
+        "CREATE TABLE public.secret_stuff (id int PRIMARY KEY, v text); "
+        "REVOKE ALL ON public.secret_stuff FROM PUBLIC",
+    )
     if made is None:
         unavailable("PostgreSQL server binaries are not installed")
     assert made is not None
-    with psycopg.connect(made.url(), autocommit=True) as conn:
-        conn.execute(f"CREATE ROLE app LOGIN PASSWORD '{PASSWORD}'")
-        conn.execute("CREATE ROLE nopriv LOGIN PASSWORD 'x'")
-        conn.execute("CREATE DATABASE appdb OWNER app")
-    with psycopg.connect(made.url("appdb"), autocommit=True) as conn:
-        conn.execute("CREATE TABLE public.secret_stuff (id int PRIMARY KEY, v text)")
-        conn.execute("REVOKE ALL ON public.secret_stuff FROM PUBLIC")
     yield made
     made.destroy()
 

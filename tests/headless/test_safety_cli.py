@@ -7,10 +7,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 
-from tests.clusters import Cluster, make_cluster
+from tests.clusters import Cluster, app_cluster
 from tests.conftest import unavailable
 from tests.live import LiveServer, db_name
 from tui.cli import main
@@ -96,18 +95,14 @@ PASSWORD = "Hunter2-dbscope-Σecret"
 
 @pytest.fixture(scope="module")
 def password_cluster() -> Iterator[Cluster]:
-    cluster = make_cluster(tcp=True)
+    cluster = app_cluster(
+        PASSWORD,
+        "CREATE TABLE t (id int, v text); INSERT INTO t SELECT g, 'x' FROM generate_series(1, 1000) g; "
+        "ALTER TABLE t OWNER TO app",
+    )
     if cluster is None:
         unavailable("PostgreSQL server binaries are not installed")
     assert cluster is not None
-    with psycopg.connect(cluster.url(), autocommit=True) as conn:
-        conn.execute(f"CREATE ROLE app LOGIN PASSWORD '{PASSWORD}'")
-        conn.execute("CREATE DATABASE appdb OWNER app")
-    with psycopg.connect(cluster.url("appdb"), autocommit=True) as conn:
-        conn.execute(
-            "CREATE TABLE t (id int, v text); INSERT INTO t SELECT g, 'x' FROM generate_series(1, 1000) g"
-        )
-        conn.execute("ALTER TABLE t OWNER TO app")
     yield cluster
     cluster.destroy()
 

@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-import psycopg
 import pytest
 
-from tests.clusters import Cluster, make_cluster
+from tests.clusters import Cluster, app_cluster
 from tests.conftest import unavailable
 from tests.tui.app_support import wait_until
 from tui.app import DbscopeApp
@@ -26,16 +25,14 @@ PASSWORD = "Sw0rdfish-dbscope-Ω"
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
-    made = make_cluster(tcp=True)
+    made = app_cluster(
+        PASSWORD,
+        "CREATE TABLE t (id int PRIMARY KEY, v text); ALTER TABLE t OWNER TO app; "
+        "INSERT INTO t SELECT g, 'x' FROM generate_series(1, 500) g",
+    )
     if made is None:
         unavailable("PostgreSQL server binaries are not installed")
     assert made is not None
-    with psycopg.connect(made.url(), autocommit=True) as conn:
-        conn.execute(f"CREATE ROLE app LOGIN PASSWORD '{PASSWORD}'")
-        conn.execute("CREATE DATABASE appdb OWNER app")
-    with psycopg.connect(made.url("appdb"), autocommit=True) as conn:
-        conn.execute("CREATE TABLE t (id int PRIMARY KEY, v text); ALTER TABLE t OWNER TO app")
-        conn.execute("INSERT INTO t SELECT g, 'x' FROM generate_series(1, 500) g")
     yield made
     made.destroy()
 
