@@ -41,11 +41,29 @@ class DbscopeApp(App[int]):
     TITLE = "dbscope"
     COMMANDS = App.COMMANDS | {ObjectProvider, DbscopeCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
-        Binding("question_mark,f1", "help", "Help", key_display="?", id="help"),
-        Binding("ctrl+g", "cancel_work", "Cancel", show=False, id="cancel"),
-        Binding("ctrl+r", "reconnect", "Reconnect", show=False, id="reconnect"),
-        Binding("ctrl+t", "change_theme", "Theme", show=False, id="theme"),
+        # Help and quit are always on the status bar's right (the footer is for the focused pane's keys).
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit", tooltip="Quit dbscope"),
+        Binding(
+            "question_mark,f1",
+            "help",
+            "Help",
+            show=False,
+            key_display="?",
+            id="help",
+            tooltip="What the focused pane does and its keys",
+        ),
+        Binding(
+            "ctrl+g",
+            "cancel_work",
+            "Cancel",
+            show=False,
+            id="cancel",
+            tooltip="Cancel the running work, here and on the server",
+        ),
+        Binding(
+            "ctrl+r", "reconnect", "Reconnect", show=False, id="reconnect", tooltip="Reconnect to the server"
+        ),
+        Binding("ctrl+t", "change_theme", "Theme", show=False, id="theme", tooltip="Switch the colour theme"),
     ]
 
     def __init__(

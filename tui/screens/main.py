@@ -71,12 +71,37 @@ class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "next_pane", "Next pane", show=False, id="next_pane"),
         Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="previous_pane"),
-        Binding("slash", "filter", "Filter", key_display="/", id="filter"),
-        Binding("e", "explain", "Explain", id="explain"),
-        Binding("E", "explain_analyze", "Analyze", show=False, id="explain_analyze"),
-        Binding("a", "toggle_advisor", "Advisor", id="advisor"),
-        Binding("r", "refresh", "Refresh", show=False, id="refresh"),
-        Binding("d", "switch_database", "Database", show=False, id="database"),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            key_display="/",
+            id="filter",
+            tooltip="Filter the schema tree by name",
+        ),
+        Binding(
+            "e", "explain", "Explain", id="explain", tooltip="EXPLAIN the statement under the editor's cursor"
+        ),
+        Binding(
+            "E",
+            "explain_analyze",
+            "Analyze",
+            show=False,
+            id="explain_analyze",
+            tooltip="EXPLAIN ANALYZE it (asks first when it writes, then rolls back)",
+        ),
+        Binding("a", "toggle_advisor", "Advisor", id="advisor", tooltip="Show or hide the advisor panel"),
+        Binding(
+            "r", "refresh", "Refresh", show=False, id="refresh", tooltip="Reload the focused node or object"
+        ),
+        Binding(
+            "d",
+            "switch_database",
+            "Database",
+            show=False,
+            id="database",
+            tooltip="Switch to another database on this server",
+        ),
         Binding("1", "centre_tab('object')", "Object tab", show=False, id="tab_object"),
         Binding("2", "centre_tab('query')", "Query tab", show=False, id="tab_query"),
         Binding("3", "centre_tab('plan')", "Plan tab", show=False, id="tab_plan"),

@@ -30,8 +30,23 @@ class StatusBar(Widget):
     work: reactive[str] = reactive("")
     cancel_key: reactive[str] = reactive("ctrl+g")
     reconnect_key: reactive[str] = reactive("ctrl+r")
+    hint: reactive[str] = reactive("? help  ^q quit")  # right-aligned; always visible
 
     def render(self) -> Text:
+        # The state on the left (cut with an ellipsis when narrow), the help hint on the right.
+        text = self._state_text()
+        hint = f" {self.hint} " if self.hint else ""
+        width = self.size.width
+        if not hint or width < len(hint) + 24:
+            return text
+        room = width - len(hint)
+        if text.cell_len > room:
+            text.truncate(room, overflow="ellipsis")
+        text.pad_right(room - text.cell_len)
+        text.append(hint, style="dim")
+        return text
+
+    def _state_text(self) -> Text:
         # Most important first, so a narrow terminal cuts off the host, never the badge or the work.
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         if self.engine:
