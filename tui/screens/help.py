@@ -28,6 +28,7 @@ class KeyRow:
     description: str
     binding_id: str | None = None
     remapped: bool = False
+    detail: str = ""  # the binding's tooltip: a longer description, shown instead when present
 
 
 @dataclass(slots=True)
@@ -116,7 +117,7 @@ def collect_help(screen: object) -> HelpContent:
             group = "global"
         row = groups[group].setdefault(
             (binding.description, binding.id),
-            KeyRow("", binding.description, binding.id, binding.id in remapped_ids),
+            KeyRow("", binding.description, binding.id, binding.id in remapped_ids, binding.tooltip),
         )
         shown = key_label(key)
         if shown not in row.keys.split(" "):
@@ -154,7 +155,7 @@ def _key_table(rows: list[KeyRow], *, with_ids: bool = True, key_style: str = "b
         keys = Text(row.keys, style=key_style)
         if row.remapped:
             keys.append(" *", style="bold reverse")
-        cells: list[Text | str] = [keys, row.description]
+        cells: list[Text | str] = [keys, row.detail or row.description]
         if with_ids:
             cells.append(row.binding_id or "")
         table.add_row(*cells)
