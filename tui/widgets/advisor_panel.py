@@ -119,8 +119,9 @@ reasoning and DDL that runs as printed.
         Binding("k", "move(-1)", "Previous finding", show=False, id="advisor.previous"),
         Binding("y", "copy_ddl", "Copy DDL", id="advisor.copy_ddl"),
         Binding("s", "save_ddl", "Save DDL", id="advisor.save_ddl"),
-        Binding("S", "save_all", "Save all", id="advisor.save_all"),
-        Binding("d", "show_diff", "Plan diff", id="advisor.plan_diff"),
+        # In the help, the palette and the panel's own key line; the footer keeps to the frequent ones.
+        Binding("S", "save_all", "Save all", show=False, id="advisor.save_all"),
+        Binding("d", "show_diff", "Plan diff", show=False, id="advisor.plan_diff"),
     ]
 
     class FindingSelected(Message):

@@ -113,9 +113,9 @@ total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the ho
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "cycle_metric", "Metric", id="plan.metric"),
         Binding("h", "hottest", "Hottest", id="plan.hottest"),
-        Binding("plus,asterisk", "expand_all", "Expand all", id="plan.expand_all"),
-        Binding("minus", "collapse_all", "Collapse all", id="plan.collapse_all"),
-        Binding("v", "toggle_raw", "Raw", id="plan.raw"),
+        Binding("plus,asterisk", "expand_all", "Expand all", show=False, id="plan.expand_all"),
+        Binding("minus", "collapse_all", "Collapse all", show=False, id="plan.collapse_all"),
+        Binding("v", "toggle_raw", "Raw", show=False, id="plan.raw"),
         Binding("o", "prompt_open", "Open file", id="plan.open"),
     ]
 

@@ -116,9 +116,9 @@ dim, binary shows `\\x…` hex with its length, long values end in `…`.
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "copy_cell", "Copy cell", id="results.copy_cell"),
-        Binding("Y", "copy_row", "Copy row", id="results.copy_row"),
+        Binding("Y", "copy_row", "Copy row", show=False, id="results.copy_row"),
         Binding("x", "export('csv')", "Export CSV", id="results.export_csv"),
-        Binding("X", "export('json')", "Export JSON", id="results.export_json"),
+        Binding("X", "export('json')", "Export JSON", show=False, id="results.export_json"),
         Binding("space", "cell_detail", "Cell detail", id="results.cell_detail"),
     ]
 
