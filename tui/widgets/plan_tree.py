@@ -449,6 +449,13 @@ class PlanTree(ScrollView, can_focus=True):
                     styles[short] = full
                 else:  # foreground only, so the cursor's background can go under it
                     styles[short] = Style(color=full.color, bold=full.bold, italic=full.italic)
+            # Themes may set the middle threshold colour (Textual has no orange of its own), so that
+            # yellow / orange / red stay three distinguishable colours on light backgrounds too.
+            level_2 = self.app.theme_variables.get("plan-level-2")
+            if level_2:
+                from textual.color import Color
+
+                styles["level-2"] = Style(color=Color.parse(level_2).rich_color)
             self._styles = styles
         return self._styles[name]
 
