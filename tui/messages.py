@@ -105,3 +105,58 @@ class ResultsReady(Message):
         super().__init__()
         self.page = page
         self.query = query
+
+
+class StatementFailed(Message):
+    """A statement run or explained by the user failed or was cancelled (``kind``: run, explain,
+    analyze); the history entry is already written."""
+
+    def __init__(self, error: BaseException, query: str, kind: str) -> None:
+        super().__init__()
+        self.error = error
+        self.query = query
+        self.kind = kind
+
+
+class HistoryRecorded(Message):
+    """A statement was added to the current connection's history."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, HistoryRecorded)
+
+
+class TopLoaded(Message):
+    """The server's statement statistics (``tui.core.session.StatementStat`` list) arrived."""
+
+    def __init__(self, stats: list[object], engine: str) -> None:
+        super().__init__()
+        self.stats = stats
+        self.engine = engine
+
+
+class TopUnavailable(Message):
+    """The server keeps no statement statistics dbscope can read; ``reason`` says how to enable them."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class ProfileConnected(Message):
+    """A new server profile connected; the screen swaps it in for the current adapter."""
+
+    def __init__(self, adapter: object, spec: object, server: ServerInfo, label: str) -> None:
+        super().__init__()
+        self.adapter = adapter
+        self.spec = spec
+        self.server = server
+        self.label = label
+
+
+class ProfileFailed(Message):
+    """Connecting to another profile failed; the current session stays."""
+
+    def __init__(self, error: BaseException, label: str) -> None:
+        super().__init__()
+        self.error = error
+        self.label = label

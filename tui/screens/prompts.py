@@ -1,0 +1,104 @@
+"""Small input modals of the workbench: a connection URL to switch to, and the values of a normalized
+statement's placeholders (a MySQL/MariaDB digest's ``?``) before it is explained."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static, TextArea
+
+
+class UrlModal(ModalScreen[str | None]):
+    """Ask for a connection URL; enter connects, escape cancels. Passwords belong in .pgpass,
+    ~/.my.cnf or the environment, and the field says so."""
+
+    DEFAULT_CSS = """
+    UrlModal { align: center middle; }
+    UrlModal #url-help { color: $text-muted; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="url.cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="url-body", classes="modal-body") as body:
+            body.border_title = "Connect to a URL"
+            body.border_subtitle = "enter connects · escape cancels"
+            yield Input(placeholder="postgresql://user@host:5432/db  ·  mysql://user@host/db", id="url-input")
+            yield Static(
+                "Leave the password out: libpq's .pgpass, ~/.my.cnf or the environment supply it.",
+                id="url-help",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        value = event.value.strip()
+        self.dismiss(value or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ValuesModal(ModalScreen[str | None]):
+    """The statement in an editable box: replace each ``?`` with a representative value, then
+    ``ctrl+e`` (or the button) explains it; escape cancels."""
+
+    DEFAULT_CSS = """
+    ValuesModal { align: center middle; }
+    ValuesModal #values-body { width: 100; height: 22; }
+    ValuesModal TextArea { height: 1fr; }
+    ValuesModal #values-help { color: $text-muted; height: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+e,f5", "submit", "Explain", id="values.explain"),
+        Binding("escape", "cancel", "Cancel", id="values.cancel"),
+    ]
+
+    def __init__(self, statement: str, *, title: str = "Values for the placeholders") -> None:
+        super().__init__()
+        self.statement = statement
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="values-body", classes="modal-body") as body:
+            body.border_title = self.title_text
+            yield Static(
+                "The server keeps this statement normalized: replace each ? with a representative value "
+                "(a typical customer id, a real status…). ctrl+e explains it, escape cancels.",
+                id="values-help",
+            )
+            yield TextArea(self.statement, soft_wrap=True, show_line_numbers=False, id="values-text")
+            with Horizontal(classes="modal-buttons"):
+                yield Button("Explain (ctrl+e)", variant="primary", id="values-explain")
+                yield Button("Cancel (esc)", id="values-cancel")
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        # Put the cursor on the first placeholder: that is what gets edited first.
+        index = self.statement.find("?")
+        if index >= 0:
+            area.move_cursor(area.document.get_location_from_index(index))
+
+    @property
+    def text(self) -> str:
+        return self.query_one(TextArea).text
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "values-explain":
+            self.action_submit()
+        else:
+            self.action_cancel()
+
+    def action_submit(self) -> None:
+        text = self.text.strip().rstrip(";").strip()
+        self.dismiss(text or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
