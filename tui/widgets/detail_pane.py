@@ -153,7 +153,8 @@ class DetailPane(Vertical):
                 "distinct",
                 "comment",
             ),
-            "indexes": ("name", "columns", "method", "flags", "size", "scans", "definition"),
+            # Size and scans before method and flags: they are what a DBA reads, and stay in view.
+            "indexes": ("name", "columns", "size", "scans", "method", "flags", "definition"),
             "constraints": ("name", "kind", "columns", "definition"),
             "fks": ("", "name", "columns", "other table", "other columns", "on delete", "on update"),
             "triggers": ("name", "timing", "events", "enabled", "definition"),
@@ -250,10 +251,10 @@ class DetailPane(Vertical):
             table.add_row(
                 index.name,
                 ", ".join(index.columns or index.expressions),
-                index.method,
-                " ".join(flags),
                 fmt.size(index.size_bytes),
                 fmt.num(index.scans),
+                index.method,
+                " ".join(flags),
                 index.definition,
             )
         table = self.query_one("#table-constraints", KeyTable)
