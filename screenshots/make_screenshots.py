@@ -40,6 +40,7 @@ from tui.core.connspec import parse_url  # noqa: E402
 DEFAULT_THEMES = ("lcars", "dbscope-light")
 SCENES = ("main", "plan", "advisor", "mysql-plan", "help")
 PLAN_QUERY = 6  # tui.demo.shop.DEMO_QUERIES: the join whose sort spills, a tree with a clear hot node
+MAIN_TABLE = "payments"  # its Indexes tab shows the duplicate index the advisor flags beside it
 ADVISOR_QUERY = 0  # the e-mail search: a sequential scan and the index that fixes it, with DDL
 MYSQL_PLAN = ROOT / "tests" / "fixtures" / "plans" / "mariadb-analyze-bnl.json"
 BUSY = {"catalog", "detail", "advisor", "connect", "schema", "explain", "plan-open", "query"}
@@ -112,7 +113,7 @@ def _downgrade(segment: Segment) -> Segment:
 
 
 async def scene_main(pilot: Pilot[int]) -> None:
-    """The shop schema expanded, shop.orders open on its Indexes tab, the tree focused."""
+    """The shop schema expanded, a table open on its Indexes tab with its findings, the tree focused."""
     from textual.widgets import TabbedContent
 
     from tui.widgets.detail_pane import DetailPane
@@ -127,12 +128,12 @@ async def scene_main(pilot: Pilot[int]) -> None:
         tree.move_cursor(shop)
         await pilot.press("space")
     await wait_until(pilot, lambda: shop.children and shop.children[0].data is not None, "shop's tables")
-    orders = next(n for n in shop.children if n.data is not None and n.data.name == "orders")
-    tree.move_cursor(orders)
+    table = next(n for n in shop.children if n.data is not None and n.data.name == MAIN_TABLE)
+    tree.move_cursor(table)
     tree.focus()
     await pilot.press("enter")
     detail = main.query_one(DetailPane)
-    await wait_until(pilot, lambda: detail.detail is not None, "the detail of shop.orders")
+    await wait_until(pilot, lambda: detail.detail is not None, f"the detail of shop.{MAIN_TABLE}")
     detail.query_one("#detail-tabs", TabbedContent).active = "tab-indexes"
     tree.focus()
     await settle(pilot)
@@ -186,6 +187,10 @@ async def scene_advisor(pilot: Pilot[int]) -> None:
         panel.select_finding(with_ddl)
     panel.focus()
     await settle(pilot)
+    # The reasoning is long: scroll so that its end, the DDL and its rollback are in view.
+    detail = panel.query_one("#advisor-detail")
+    detail.scroll_to_widget(panel.query_one("#finding-rollback"), animate=False)
+    await pilot.pause(0.1)
 
 
 async def scene_mysql_plan(pilot: Pilot[int]) -> None:
@@ -231,6 +236,7 @@ async def shoot(url: str, theme: str, scene: str, size: tuple[int, int], colors:
         if scene != "main":
             await SCENE_RUNNERS[scene](pilot)
         suffix = "" if size == DEFAULT_SIZE else f"-{size[0]}x{size[1]}"
+        suffix += "-256colors" if colors == "256" else ""
         path = out / f"{scene}-{theme}{suffix}.svg"
         path.write_text(export_svg(app, colors, f"dbscope — {scene} ({theme})"), encoding="utf-8")
     return path
