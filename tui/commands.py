@@ -196,6 +196,21 @@ class DbscopeCommands(Provider):
                 main.action_switch_database,
             ),
             (
+                "connection: switch server profile",
+                "Connect to another [profiles] entry or a URL; the current session stays if it fails",
+                main.action_switch_profile,
+            ),
+            (
+                "workbench: top statements",
+                "The server's slowest statements (pg_stat_statements, digests, profiler); e explains one",
+                partial(main.run_action, "top"),
+            ),
+            (
+                "workbench: query history",
+                "Statements run on this connection: search, enter opens, ctrl+r runs again",
+                partial(main.run_action, "history"),
+            ),
+            (
                 "connection: reconnect",
                 "Close and reopen the connection",
                 partial(app.run_action, "reconnect"),
@@ -206,6 +221,11 @@ class DbscopeCommands(Provider):
                 main.cancel_work,
             ),
             ("tree: filter names", "Filter the schema tree by name as you type", main.action_filter),
+            (
+                "view: zoom the focused pane",
+                "Give the focused pane the whole screen (z or esc restores it)",
+                main.action_toggle_zoom,
+            ),
             ("tree: refresh", "Reload the focused node or object", main.action_refresh),
             ("advisor: toggle the panel", "Show or hide the advisor side panel", main.action_toggle_advisor),
             (

@@ -166,6 +166,7 @@ class WorkbenchMixin:
                 text = f"{type(error).__name__}: {error}"
             self.results_grid.show_page(ResultPage([], [], [], status=" ".join(text.split())))
             self.centre.active = "results"
+            self.results_grid.focus()  # a focus left in a hidden tab would bring that tab back
         verb = {"run": "running", "explain": "explaining", "analyze": "analyzing"}.get(kind, kind)
         if isinstance(error, Cancelled):
             hint = f" ({error.hint})" if error.hint else ""

@@ -228,6 +228,17 @@ reasoning and DDL that runs as printed.
         options.highlighted = self._option_of[id(self._findings[0])]
         self._show(self._findings[0])
 
+    def clear(self, text: str = "Nothing analysed yet.") -> None:
+        """Back to the empty state (after a switch of database or server)."""
+        self._findings = []
+        self._context_label = ""
+        self._selected = None
+        self._option_of = {}
+        self.query_one("#advisor-list", OptionList).clear_options()
+        self.query_one("#advisor-summary", Static).update("Advisor")
+        self.query_one("#advisor-empty", Static).update(text)
+        self.add_class("-empty")
+
     def select_finding(self, finding: Finding) -> bool:
         index = self._option_of.get(id(finding))
         if index is None:

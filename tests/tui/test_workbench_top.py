@@ -1,0 +1,114 @@
+"""From "what is slow on this server" to the plan and the advice, in the app, on a throwaway PostgreSQL
+cluster that preloads pg_stat_statements: `t` opens the Top tab on the worst statement, `e` explains
+it (a generic plan for its `$1`), the plan view and the advisor panel show the result, and the advisor
+ranks the index suggestion by the statement's calls."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from textual.widgets import DataTable
+
+from tests.clusters import Cluster
+from tests.tui.app_support import wait_until
+from tests.tui.workbench_support import make_app, settle, started
+from tui.core.connspec import parse_url
+
+pytestmark = pytest.mark.live_pg
+
+CALLS = 40
+
+
+@pytest.fixture(scope="module")
+def workload_url(pgss_cluster: Cluster) -> str:
+    with psycopg.connect(pgss_cluster.url(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS wb_top")
+        conn.execute("CREATE DATABASE wb_top")
+    url = pgss_cluster.url("wb_top")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION pg_stat_statements")
+        conn.execute(
+            "CREATE TABLE orders AS SELECT g AS id, g % 1000 AS customer_id, md5(g::text) AS note "
+            "FROM generate_series(1, 300000) g"
+        )
+        conn.execute("ALTER TABLE orders ADD PRIMARY KEY (id)")
+        conn.execute("ANALYZE orders")
+        conn.execute("SELECT pg_stat_statements_reset()")
+        for i in range(CALLS):  # the slow one: a full scan for one customer, 40 times
+            conn.execute("SELECT id, note FROM orders WHERE customer_id = %s", (i,))
+        for i in range(5):  # a fast one, by primary key
+            conn.execute("SELECT note FROM orders WHERE id = %s", (i + 1,))
+    return url
+
+
+async def test_slow_to_plan_and_advice_in_two_keys(workload_url: str) -> None:
+    app = make_app(workload_url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(pilot, app)
+        screen = app.main_screen
+        keys = ["t", "e"]
+        await pilot.press(keys[0])
+        await settle(pilot, app)
+        top = screen.query_one("#top-statements")
+        assert screen.centre.active == "top"
+        table = top.query_one(DataTable)
+        assert app.focused is table and table.row_count >= 2
+        stat = top.selected
+        assert stat is not None
+        assert stat.query == "SELECT id, note FROM orders WHERE customer_id = $1", stat.query
+        assert stat.calls == CALLS
+
+        await pilot.press(keys[1])
+        await wait_until(pilot, lambda: screen.plan_view.plan is not None, "the plan")
+        await settle(pilot, app)
+        assert len(keys) <= 3
+        plan = screen.plan_view.plan
+        assert plan is not None and screen.centre.active == "plan"
+        assert any(node.object and "orders" in node.object for node in plan.root.walk())
+        advisor = screen.query_one("#advisor")
+        assert not advisor.has_class("-hidden") and advisor.region.width > 0  # shown at 160 columns
+        findings = screen.advisor_panel.findings
+        suggestions = [f for f in findings if any("customer_id" in ddl for ddl in f.ddl)]
+        assert suggestions, [f.rule for f in findings]
+        suggestion = suggestions[0]
+        assert suggestion.ddl[0].startswith("CREATE INDEX CONCURRENTLY")
+
+        # Ranked by calls × time saved: the same plan advised for one call weighs 40 times less.
+        from tui.adapters.postgres import PostgresAdapter
+        from tui.advisor.api import advise_plan
+
+        adapter = PostgresAdapter(parse_url(workload_url))
+        adapter.connect()
+        try:
+            once = advise_plan(plan, query=stat.query, adapter=adapter)
+        finally:
+            adapter.close()
+        single = next(f for f in once if f.rule == suggestion.rule and f.ddl == suggestion.ddl)
+        assert single.impact > 0
+        assert suggestion.impact == pytest.approx(single.impact * CALLS, rel=1e-6)
+
+        # The history has the explain, as the statement was sent.
+        from tests.tui.workbench_support import history_of
+
+        assert history_of(app)[0].kind == "explain"
+        assert history_of(app)[0].query == stat.query
+
+
+async def test_enter_opens_the_top_statement_in_the_editor(workload_url: str) -> None:
+    app = make_app(workload_url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(pilot, app)
+        screen = app.main_screen
+        screen.query_editor.load_text("SELECT 1")  # the user's own text stays
+        await pilot.press("t")
+        await settle(pilot, app)
+        top = screen.query_one("#top-statements")
+        await pilot.press("s", "s")  # sort by calls: the 40-call statement first
+        assert top.sort_key == "calls" and top.selected.calls == CALLS
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.centre.active == "query"
+        editor = screen.query_editor
+        assert editor.text == "SELECT 1;\n\nSELECT id, note FROM orders WHERE customer_id = $1"
+        assert editor.current_statement() == "SELECT id, note FROM orders WHERE customer_id = $1"
+        assert app.focused is editor
