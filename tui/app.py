@@ -189,6 +189,21 @@ class DbscopeApp(App[int]):
         self.session_started = True
         if isinstance(self.screen, StartupScreen):
             self.screen.dismiss(None)
+        if reason == "connect" and self.prepare is not None:
+            self.call_after_refresh(self._offer_demo_queries)
+
+    def _offer_demo_queries(self) -> None:
+        """The demo opens with its slow queries in the query editor (tab 2), ready to explain."""
+        from tui.demo.shop import demo_editor_text
+        from tui.widgets.query_editor import QueryEditor
+
+        main = self.main_screen
+        ensure = getattr(main, "ensure_panes", None)
+        if callable(ensure):
+            ensure()
+        editors = main.query(QueryEditor)
+        if editors and not editors.first().text.strip():
+            editors.first().load_text(demo_editor_text())
 
     def fail_startup(self, error: BaseException) -> None:
         """The first connection failed: leave the UI so the CLI prints the one-line error."""

@@ -102,6 +102,14 @@ class MainScreen(Screen[None]):
             id="database",
             tooltip="Switch to another database on this server",
         ),
+        Binding(
+            "z",
+            "toggle_zoom",
+            "Zoom",
+            show=False,
+            id="zoom",
+            tooltip="Give the focused pane the whole screen (z or esc restores); for 80-column terminals",
+        ),
         Binding("1", "centre_tab('object')", "Object tab", show=False, id="tab_object"),
         Binding("2", "centre_tab('query')", "Query tab", show=False, id="tab_query"),
         Binding("3", "centre_tab('plan')", "Plan tab", show=False, id="tab_plan"),
@@ -371,6 +379,13 @@ class MainScreen(Screen[None]):
             self.focus_pane(self.query_one("#advisor"))
         elif self._pane_of(self.focused) < 0:
             self.schema_pane.tree.focus()
+
+    def action_toggle_zoom(self) -> None:
+        """Maximize the focused pane (the centre tabs, the tree or the advisor), or restore it."""
+        if self.maximized is not None:
+            self.minimize()
+        else:
+            self.action_maximize()
 
     def action_centre_tab(self, tab: str) -> None:
         self.centre.active = tab

@@ -419,6 +419,9 @@ class PlanTree(ScrollView, can_focus=True):
             _Column("bar", 10, ""),
             _Column("share", 7, "share"),
         ]
+        if self._plan is not None and not self._plan.analyzed:
+            # Plain EXPLAIN: no actual rows, loops or estimate error to show; the label gets the room.
+            columns = [c for c in columns if c.key not in ("actual", "loops", "error")]
         for key in _DROP_ORDER:
             if width - _columns_width(columns) >= MIN_LABEL:
                 break
