@@ -72,7 +72,7 @@ def test_key_labels_read_as_typed() -> None:
     assert key_label("slash") == "/"
 
 
-def test_describe_focus_joins_nested_help_outermost_first() -> None:
+def test_describe_focus_joins_nested_help_innermost_first() -> None:
     class Outer(DOMNode):
         PANE_TITLE = "Outer pane"
         HELP = "outer text"
@@ -89,7 +89,7 @@ def test_describe_focus_joins_nested_help_outermost_first() -> None:
     contained._attach(inner)
     title, text, nodes = describe_focus(screen, contained)
     assert title == "Outer pane"
-    assert text == "outer text\n\ninner text"
+    assert text == "inner text\n\nouter text"
     assert nodes == {id(contained), id(inner), id(outer)}
 
 

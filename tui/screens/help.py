@@ -48,8 +48,8 @@ def describe_focus(screen_node: DOMNode, focused: DOMNode | None) -> tuple[str, 
     """(pane title, pane description markdown, ids of the nodes between the focus and the screen).
 
     The title is the nearest ``PANE_TITLE`` (else the nearest widget with ``HELP``, in words); the
-    description joins every ``HELP`` text on the way up, outermost first, dropping texts that another
-    one already contains (a pane whose HELP extends its tree's)."""
+    description joins every ``HELP`` text on the way up, the focused widget's first, dropping texts that
+    another one already contains (a pane whose HELP extends its tree's)."""
     chain: list[DOMNode] = []
     node = focused
     while node is not None and node is not screen_node:
@@ -63,7 +63,7 @@ def describe_focus(screen_node: DOMNode, focused: DOMNode | None) -> tuple[str, 
     elif helped:
         title = _words(type(helped[0]).__name__)
     texts: list[str] = []
-    for item in reversed(helped):
+    for item in helped:
         text = str(item.HELP).strip()
         if any(text in other for other in texts):
             continue

@@ -52,10 +52,11 @@ class AdvisorPane(Vertical, can_focus=True):
     """The right-hand container; focusable itself so `tab` reaches it even while it is empty."""
 
     PANE_TITLE = "Advisor"
+    # Complements AdvisorPanel.HELP (shown first when the panel has the focus).
     HELP = (
-        "**Advisor** — findings for what is selected: a table's schema findings after you open it, a "
-        "plan's findings after EXPLAIN. Each has its evidence, the reasoning and DDL that runs as printed. "
-        "`a` shows or hides this panel."
+        "The panel follows what is selected: a table's schema findings after you open it, a plan's "
+        "findings after EXPLAIN or after opening a plan file. `a` shows or hides it (on narrow terminals "
+        "it opens over the centre); `z` gives it the whole screen."
     )
 
 
