@@ -23,6 +23,8 @@ def smart(value: float | int | None) -> str:
         return "–"
     if isinstance(value, int) or float(value).is_integer():
         return num(value)
+    if abs(value) >= 100 and abs(value - round(value)) <= 1e-9 * abs(value):
+        return num(round(value))  # a count that float arithmetic left at 199,998.99999999997
     if abs(value) >= 100:
         return num(value, 1)
     if abs(value) >= 1:
