@@ -24,6 +24,12 @@ from tui.history import HistoryEntry, QueryHistory
 
 
 class HistoryView(Vertical):
+    HELP = """
+**History** — the statements run or explained on this connection, newest first, with when, how long
+and how it ended. Type in the search box to narrow them; `enter` opens one in the query editor,
+`ctrl+r` runs it again.
+"""
+
     DEFAULT_CSS = """
     HistoryView { height: 1fr; }
     HistoryView > Input { height: 3; }

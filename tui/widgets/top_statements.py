@@ -57,9 +57,16 @@ def _one_line(query: str, width: int = 90) -> str:
 class TopStatements(Vertical):
     """Statements by total/mean/calls… with the numbers a DBA triages by."""
 
+    HELP = """
+**Top statements** — what the server spent its time on (PostgreSQL pg_stat_statements, MySQL/MariaDB
+performance_schema digests): calls, total and mean time, rows, cache hit %, temp writes, and whether
+an index was used. `s` changes the sort, `enter` opens a statement in the query editor, `e` explains
+it (asking for values when the digest has placeholders), `r` reads the numbers again.
+"""
+
     DEFAULT_CSS = """
     TopStatements { height: 1fr; }
-    TopStatements > #top-summary { height: 1; color: $text-muted; padding: 0 1; }
+    TopStatements > #top-summary { height: auto; max-height: 4; color: $text-muted; padding: 0 1; }
     TopStatements > #top-unavailable { padding: 1 2; color: $warning; }
     TopStatements > DataTable { height: 1fr; }
     """
