@@ -226,11 +226,6 @@ class DbscopeCommands(Provider):
                 "Give the focused pane the whole screen (z or esc restores it)",
                 main.action_toggle_zoom,
             ),
-            (
-                "view: zoom the focused pane",
-                "Give the focused pane the whole screen (z or esc restores it)",
-                main.action_toggle_zoom,
-            ),
             ("tree: refresh", "Reload the focused node or object", main.action_refresh),
             ("advisor: toggle the panel", "Show or hide the advisor side panel", main.action_toggle_advisor),
             (
