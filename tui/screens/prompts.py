@@ -55,7 +55,8 @@ class ValuesModal(ModalScreen[str | None]):
     ValuesModal #values-help { color: $text-muted; height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+e,f5", "submit", "Explain", id="values.explain"),
+        # priority: the TextArea's own ctrl+e (end of line) would take it first.
+        Binding("ctrl+e,f5", "submit", "Explain", id="values.explain", priority=True),
         Binding("escape", "cancel", "Cancel", id="values.cancel"),
     ]
 
@@ -68,8 +69,9 @@ class ValuesModal(ModalScreen[str | None]):
         with Vertical(id="values-body", classes="modal-body") as body:
             body.border_title = self.title_text
             yield Static(
-                "The server keeps this statement normalized: replace each ? with a representative value "
-                "(a typical customer id, a real status…). ctrl+e explains it, escape cancels.",
+                "The server keeps this statement normalized: replace each ? (and each (...) list) with "
+                "representative values (a typical customer id, a real status…). ctrl+e explains it, "
+                "escape cancels.",
                 id="values-help",
             )
             yield TextArea(self.statement, soft_wrap=True, show_line_numbers=False, id="values-text")
@@ -81,8 +83,9 @@ class ValuesModal(ModalScreen[str | None]):
         area = self.query_one(TextArea)
         area.focus()
         # Put the cursor on the first placeholder: that is what gets edited first.
-        index = self.statement.find("?")
-        if index >= 0:
+        marks = [i for i in (self.statement.find("?"), self.statement.find("(...)")) if i >= 0]
+        if marks:
+            index = min(marks)
             area.move_cursor(area.document.get_location_from_index(index))
 
     @property

@@ -54,8 +54,10 @@ def _short(statement: str, width: int = 60) -> str:
 
 
 def digest_needs_values(query: str) -> bool:
-    """A MySQL/MariaDB digest keeps ``?`` where literals were (identifiers in backticks aside)."""
-    return "?" in _BACKTICKED.sub("", query)
+    """A MySQL/MariaDB digest keeps ``?`` where literals were and ``(...)`` for lists of them
+    (identifiers in backticks aside)."""
+    text = _BACKTICKED.sub("", query)
+    return "?" in text or "(...)" in text
 
 
 def _status_of(error: BaseException | None, cancelled: bool) -> str:
