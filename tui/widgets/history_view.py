@@ -24,6 +24,16 @@ from tui.history import HistoryEntry, QueryHistory
 
 
 class HistoryView(Vertical):
+    """The statements run, explained and analyzed on this connection, newest first."""
+
+    PANE_TITLE = "History"
+    HELP = """
+**History** — every statement run, explained or analyzed on this connection and database, newest first,
+with its duration, rows and outcome (passwords masked). Kept in the data directory.
+
+`/` searches (every word must match) · `enter` opens the statement in the query editor · `ctrl+r` runs
+it again (a write still asks first in a read-write session).
+"""
     HELP = """
 **History** — the statements run or explained on this connection, newest first, with when, how long
 and how it ended. Type in the search box to narrow them; `enter` opens one in the query editor,
