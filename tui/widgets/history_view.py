@@ -34,12 +34,6 @@ with its duration, rows and outcome (passwords masked). Kept in the data directo
 `/` searches (every word must match) · `enter` opens the statement in the query editor · `ctrl+r` runs
 it again (a write still asks first in a read-write session).
 """
-    HELP = """
-**History** — the statements run or explained on this connection, newest first, with when, how long
-and how it ended. Type in the search box to narrow them; `enter` opens one in the query editor,
-`ctrl+r` runs it again.
-"""
-
     DEFAULT_CSS = """
     HistoryView { height: 1fr; }
     HistoryView > Input { height: 3; }

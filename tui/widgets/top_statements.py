@@ -60,18 +60,12 @@ class TopStatements(Vertical):
     PANE_TITLE = "Top statements"
     HELP = """
 **Top statements** — what the server spent its time on: PostgreSQL `pg_stat_statements`, MySQL/MariaDB
-`performance_schema` statement digests, the MongoDB profiler. Worst total time first.
+`performance_schema` statement digests, the MongoDB profiler: calls, total and mean time, rows, cache
+hit %, temp writes, and whether an index was used. Worst total time first.
 
 `e` explains the selected statement (a `$1` statement gets a generic plan; a digest's `?` asks for
 values) and the advisor ranks its index suggestions by calls × time saved · `enter` opens it in the
 query editor · `s` sorts by the next column · `r` reads the statistics again.
-"""
-
-    HELP = """
-**Top statements** — what the server spent its time on (PostgreSQL pg_stat_statements, MySQL/MariaDB
-performance_schema digests): calls, total and mean time, rows, cache hit %, temp writes, and whether
-an index was used. `s` changes the sort, `enter` opens a statement in the query editor, `e` explains
-it (asking for values when the digest has placeholders), `r` reads the numbers again.
 """
 
     DEFAULT_CSS = """
