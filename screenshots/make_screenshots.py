@@ -214,7 +214,7 @@ async def scene_mysql_plan(pilot: Pilot[int]) -> None:
 
 async def scene_help(pilot: Pilot[int]) -> None:
     """`?` on the plan tree: its description and keys, then the keys that work everywhere."""
-    await scene_mysql_plan(pilot)
+    await scene_mysql_plan(pilot)  # settles (no toasts) before the modal covers the screen
     await pilot.press("question_mark")
     await pilot.pause(0.3)
     await settle(pilot)

@@ -94,6 +94,7 @@ async def _advisor_scene(pilot) -> None:  # type: ignore[no-untyped-def]
 
 async def _help_scene(pilot) -> None:  # type: ignore[no-untyped-def]
     await _plan_opened(pilot)
+    await _freeze(pilot)  # before the modal: the screen under it is not repainted (its toasts would stay)
     await pilot.press("question_mark")
     await _freeze(pilot)
 

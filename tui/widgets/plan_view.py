@@ -97,8 +97,8 @@ total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the ho
     DEFAULT_CSS = """
     PlanView { height: 1fr; }
     PlanView > #plan-body { height: 1fr; }
-    PlanView #plan-tree { width: 2fr; height: 1fr; }
-    PlanView #plan-detail { width: 1fr; min-width: 40; height: 1fr; border-left: vkey $panel-lighten-2; }
+    PlanView #plan-tree { width: 5fr; height: 1fr; }
+    PlanView #plan-detail { width: 2fr; min-width: 40; height: 1fr; border-left: vkey $panel-lighten-2; }
     PlanView.-narrow > #plan-body { layout: vertical; }
     PlanView.-narrow #plan-tree { width: 1fr; height: 2fr; }
     PlanView.-narrow #plan-detail { width: 1fr; height: 1fr; border-left: none; border-top: hkey $panel-lighten-2; }
