@@ -108,3 +108,25 @@ async def test_history_search_and_rerun(tmp_path: Path) -> None:
         await pilot.pause()
         assert [type(m) for m in app.seen] == [HistoryView.Rerun, HistoryView.Open]
         assert app.seen[0].entry.query == "SELECT * FROM orders"  # type: ignore[attr-defined]
+
+
+async def test_brackets_in_statements_and_reasons_are_shown_verbatim(tmp_path: Path) -> None:
+    """SQL and server hints contain brackets (``a[i]``, ``[mysqld]``) that Rich markup would eat."""
+    widget = TopStatements()
+    async with Host(widget).run_test(size=(160, 30)) as pilot:
+        widget.show_statements(
+            [StatementStat("SELECT tags[i] FROM t WHERE k = '[bold]'", 2, 4.0, 2.0, 2)], "postgresql"
+        )
+        await pilot.pause()
+        cell = widget.query_one(DataTable).get_row_at(0)[-1]
+        assert cell.plain == "SELECT tags[i] FROM t WHERE k = '[bold]'"
+        widget.show_unavailable("add performance_schema=ON under [mysqld] in my.cnf")
+        await pilot.pause()
+        assert "under [mysqld] in" in str(widget.query_one("#top-summary").render())
+
+    history = QueryHistory(tmp_path / "h.jsonl")
+    history.record("SELECT tags[i] FROM t", status="error: see [mysqld]")
+    view = HistoryView(history)
+    async with Host(view).run_test(size=(160, 30)) as pilot:
+        row = view.query_one(DataTable).get_row_at(0)
+        assert row[-2].plain == "error: see [mysqld]" and row[-1].plain == "SELECT tags[i] FROM t"

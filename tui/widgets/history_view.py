@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -82,8 +83,9 @@ it again (a write still asks first in a read-write session).
                 e.kind,
                 ms(e.duration_ms),
                 num(e.rows) if e.rows is not None else "–",
-                e.status,
-                " ".join(e.query.split())[:120],
+                # Text, not str: DataTable reads a str as markup, and SQL has brackets (a[i], [mysqld]).
+                Text(e.status, no_wrap=True, end=""),
+                Text(" ".join(e.query.split())[:120], no_wrap=True, end=""),
             )
 
     def on_input_changed(self, event: Input.Changed) -> None:

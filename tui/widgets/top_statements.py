@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -103,7 +104,7 @@ query editor · `s` sorts by the next column · `r` reads the statistics again.
         self._engine = ""
 
     def compose(self) -> ComposeResult:
-        yield Static("No statement statistics loaded yet (r refreshes).", id="top-summary")
+        yield Static("No statement statistics loaded yet (r refreshes).", id="top-summary", markup=False)
         table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
         yield table
 
@@ -154,7 +155,8 @@ query editor · `s` sorts by the next column · `r` reads the statistics again.
                 pct(_hit_ratio(stat)),
                 num(stat.temp_blks_written) if stat.temp_blks_written is not None else "–",
                 num(no_index) if no_index is not None else "–",
-                _one_line(stat.query),
+                # Text, not str: DataTable reads a str as markup, and SQL has brackets (a[i], [mysqld]).
+                Text(_one_line(stat.query), no_wrap=True, end=""),
             )
         total = sum(s.total_time_ms for s in self._stats)
         label = SORTS[self.sort_key][0]
