@@ -156,7 +156,9 @@ class WorkbenchMixin:
     async def on_statement_failed(self, message: StatementFailed) -> None:
         error, kind = message.error, message.kind
         if kind == "history":
-            self.notify(f"Could not write the query history: {error}", severity="warning", timeout=6)
+            self.notify(
+                f"Could not write the query history: {error}", severity="warning", timeout=6, markup=False
+            )
             return
         if kind == "run":
             await self.panes_ready()
@@ -173,7 +175,10 @@ class WorkbenchMixin:
         if isinstance(error, Cancelled):
             hint = f" ({error.hint})" if error.hint else ""
             self.notify(
-                f"{error.message}{hint}", title=f"Cancelled: {_short(message.query, 40)}", severity="warning"
+                f"{error.message}{hint}",
+                title=f"Cancelled: {_short(message.query, 40)}",
+                severity="warning",
+                markup=False,
             )
             return
         self._show_error(error, f"{verb} {_short(message.query, 40)!r}")
