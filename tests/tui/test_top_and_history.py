@@ -130,3 +130,20 @@ async def test_brackets_in_statements_and_reasons_are_shown_verbatim(tmp_path: P
     async with Host(view).run_test(size=(160, 30)) as pilot:
         row = view.query_one(DataTable).get_row_at(0)
         assert row[-2].plain == "error: see [mysqld]" and row[-1].plain == "SELECT tags[i] FROM t"
+
+
+async def test_the_highlighted_statement_is_shown_whole() -> None:
+    """In a pane narrower than the table the Statement column is off-screen: the line under the table
+    shows the highlighted row's statement in full."""
+    long = (
+        "SELECT o.id, o.note FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.region = $1 " * 2
+    )
+    widget = TopStatements()
+    async with Host(widget).run_test(size=(70, 30)) as pilot:
+        widget.show_statements([*STATS, StatementStat(long, 1, 9000.0, 9000.0, 1)], "postgresql")
+        widget.query_one(DataTable).focus()
+        await pilot.pause()
+        shown = widget.query_one("#top-selected")
+        assert str(shown.render()).replace("\n", " ").split() == long.split()
+        await pilot.press("down")
+        assert str(shown.render()) == "SELECT sum(id) FROM t, generate_series($1, $2)"

@@ -74,6 +74,9 @@ query editor · `s` sorts by the next column · `r` reads the statistics again.
     TopStatements > #top-summary { height: auto; max-height: 4; color: $text-muted; padding: 0 1; }
     TopStatements > #top-unavailable { padding: 1 2; color: $warning; }
     TopStatements > DataTable { height: 1fr; }
+    TopStatements > #top-selected {
+        height: auto; max-height: 5; padding: 0 1; border-top: hkey $panel-lighten-2;
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -107,6 +110,8 @@ query editor · `s` sorts by the next column · `r` reads the statistics again.
         yield Static("No statement statistics loaded yet (r refreshes).", id="top-summary", markup=False)
         table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
         yield table
+        # The whole statement of the highlighted row: in a narrow pane the Statement column is off-screen.
+        yield Static("", id="top-selected", markup=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -133,6 +138,7 @@ query editor · `s` sorts by the next column · `r` reads the statistics again.
     def show_unavailable(self, reason: str) -> None:
         self._stats = []
         self.query_one(DataTable).clear()
+        self._show_selected()
         self.query_one("#top-summary", Static).update(f"Statement statistics unavailable: {reason}")
 
     def show_statements(self, stats: list[StatementStat], engine: str = "") -> None:
@@ -164,6 +170,15 @@ query editor · `s` sorts by the next column · `r` reads the statistics again.
             f"{len(self._stats):,} statements · {num(total, 1)} ms in all · sorted by {label} "
             "(s: sort, e: explain, enter: open, r: refresh)"
         )
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        stat = self.selected
+        self.query_one("#top-selected", Static).update(" ".join(stat.query.split()) if stat else "")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_selected()
 
     def action_cycle_sort(self) -> None:
         keys = list(SORTS)
