@@ -202,12 +202,43 @@ async def test_help_shows_the_focused_panes_keys_with_ids_and_remaps(shop_url: s
         assert app.focused is not None and app.focused.id == "tree-filter"
 
 
+REQUIRED_COMMANDS = {
+    "explain: the current query",
+    "explain: analyze the current query",
+    "query: run the current statement",
+    "plan: open a saved plan file",
+    "plan: jump to the hottest node",
+    "advisor: toggle the panel",
+    "advisor: copy the selected finding's DDL",
+    "advisor: save the selected finding's DDL to a file",
+    "advisor: save every finding as a migration script",
+    "report: export the advisor report",
+    "object: save DDL of the opened object",
+    "theme: switch theme",
+    "database: switch database",
+    "connection: switch server profile",
+    "connection: reconnect",
+    "connection: cancel running work",
+    "workbench: top statements",
+    "workbench: query history",
+    "help: keys of the focused pane",
+    "view: zoom the focused pane",
+    "tree: filter names",
+}
+
+
 @pytestmark_live
 async def test_palette_runs_each_group_of_commands(shop_url: str, tmp_path: Path) -> None:
     app = make_app(shop_url)
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot, app)
         main = app.main_screen
+
+        # every feature has a command (a new user finds it by typing what it does)
+        from tui.commands import DbscopeCommands
+
+        titles = {title for title, _, _ in DbscopeCommands(main)._commands()}
+        assert titles >= REQUIRED_COMMANDS, sorted(REQUIRED_COMMANDS - titles)
 
         # tabs
         await palette(pilot, "query: open", "query: open the query editor")
