@@ -75,3 +75,28 @@ def test_generic_plans_survive_a_failed_explain(workload_url: str) -> None:
             assert adapter.run("SELECT count(*) FROM t").rows == [(50000,)]
     finally:
         adapter.close()
+
+
+def test_hypothetical_index_on_a_normalized_statement(workload_url: str) -> None:
+    """A top statement keeps `$1`: HypoPG verification explains it as a generic plan (GENERIC_PLAN on
+    16+, PREPARE + force_generic_plan before), then leaves no hypothetical index and no prepared
+    statement behind — also after a failure."""
+    with psycopg.connect(workload_url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+    adapter = PostgresAdapter(parse_url(workload_url))
+    adapter.connect()
+    try:
+        assert adapter.capabilities.hypothetical_indexes.available
+        query = "SELECT count(*) FROM t WHERE k = $1"
+        with_index = adapter.hypothetical_explain(query, ["CREATE INDEX CONCURRENTLY ON t (k);"])
+        assert "Index" in with_index.text and '"Relation Name": "t"' in with_index.text
+        plain = adapter.explain(query)
+        assert "Seq Scan" in plain.text and "Index" not in plain.text  # the hypothetical index is gone
+        with pytest.raises(QueryError):
+            adapter.hypothetical_explain(
+                "SELECT * FROM missing_table WHERE id = $1", ["CREATE INDEX ON t (k)"]
+            )
+        assert "Index" in adapter.hypothetical_explain(query, ["CREATE INDEX ON t (k)"]).text
+        assert adapter.run("SELECT count(*) FROM t").rows == [(50000,)]
+    finally:
+        adapter.close()

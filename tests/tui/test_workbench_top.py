@@ -27,6 +27,7 @@ def workload_url(pgss_cluster: Cluster) -> str:
     url = pgss_cluster.url("wb_top")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION pg_stat_statements")
+        conn.execute("CREATE EXTENSION hypopg")  # the advisor verifies its suggestion hypothetically
         conn.execute(
             "CREATE TABLE orders AS SELECT g AS id, g % 1000 AS customer_id, md5(g::text) AS note "
             "FROM generate_series(1, 300000) g"
@@ -72,6 +73,10 @@ async def test_slow_to_plan_and_advice_in_two_keys(workload_url: str) -> None:
         assert suggestions, [f.rule for f in findings]
         suggestion = suggestions[0]
         assert suggestion.ddl[0].startswith("CREATE INDEX CONCURRENTLY")
+        # Verified with HypoPG on the generic plan (PREPARE + force_generic_plan before PostgreSQL 16).
+        verification = suggestion.verification
+        assert verification is not None and verification.method.lower().startswith("hypopg"), verification
+        assert float(verification.after) < float(verification.before)
 
         # Ranked by calls × time saved: the same plan advised for one call weighs 40 times less.
         from tui.adapters.postgres import PostgresAdapter
@@ -86,6 +91,8 @@ async def test_slow_to_plan_and_advice_in_two_keys(workload_url: str) -> None:
         single = next(f for f in once if f.rule == suggestion.rule and f.ddl == suggestion.ddl)
         assert single.impact > 0
         assert suggestion.impact == pytest.approx(single.impact * CALLS, rel=1e-6)
+        saved = float(verification.before) - float(verification.after)
+        assert suggestion.impact == pytest.approx(saved * CALLS, rel=1e-6)  # cost saved × calls
 
         # The history has the explain, as the statement was sent.
         from tests.tui.workbench_support import history_of

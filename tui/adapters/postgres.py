@@ -522,25 +522,36 @@ class PostgresAdapter(Adapter):
     def _explain_generic_legacy(self, statement: str) -> ExplainOutput:
         """Before PostgreSQL 16: PREPARE the normalized statement and EXPLAIN EXECUTE it with NULLs
         under plan_cache_mode=force_generic_plan (Dexter's approach), all rolled back."""
-        count = max(int(n) for n in _PARAM.findall(statement))
-        nulls = ", ".join(["NULL"] * count)
         with self._query_lock:
             conn = self._query_conn()
             try:
                 conn.execute("BEGIN")
                 try:
-                    conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-                    conn.execute(f"PREPARE dbscope_generic AS {statement}")  # type: ignore[arg-type]
-                    rows = conn.execute(
-                        f"EXPLAIN ({self._explain_options(False, False)}) EXECUTE dbscope_generic({nulls})"  # type: ignore[arg-type]
-                    ).fetchall()
+                    rows = self._generic_rows_legacy(conn, statement)
                 finally:
                     conn.execute("ROLLBACK")
-                    conn.execute("DEALLOCATE dbscope_generic")
+                    self._deallocate_generic(conn)
             except psycopg.Error as exc:
                 self._recover(conn)
                 raise map_error(exc, self.spec) from None
         return ExplainOutput(text=_plan_text(rows), engine="postgresql", query=statement, rolled_back=True)
+
+    def _generic_rows_legacy(self, conn: psycopg.Connection[Any], statement: str) -> list[dict[str, Any]]:
+        """EXPLAIN EXECUTE of ``statement`` prepared with a forced generic plan, inside the caller's
+        transaction; the caller rolls back, then calls ``_deallocate_generic`` (PREPARE outlives it)."""
+        count = max(int(n) for n in _PARAM.findall(statement))
+        nulls = ", ".join(["NULL"] * count)
+        conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        conn.execute(f"PREPARE dbscope_generic AS {statement}")  # type: ignore[arg-type]
+        return conn.execute(
+            f"EXPLAIN ({self._explain_options(False, False)}) EXECUTE dbscope_generic({nulls})"  # type: ignore[arg-type]
+        ).fetchall()
+
+    @staticmethod
+    def _deallocate_generic(conn: psycopg.Connection[Any]) -> None:
+        # When PREPARE itself failed there is nothing to deallocate: keep the PREPARE's error.
+        with contextlib.suppress(psycopg.errors.InvalidSqlStatementName):
+            conn.execute("DEALLOCATE dbscope_generic")
 
     def hypothetical_explain(self, query: str, index_statements: list[str]) -> ExplainOutput:
         if not self.capabilities.hypothetical_indexes:
@@ -549,6 +560,9 @@ class PostgresAdapter(Adapter):
                 title="No hypothetical indexes",
             )
         statement = strip_explain(query)
+        generic = bool(_PARAM.search(statement))
+        # GENERIC_PLAN exists from PostgreSQL 16; before, a $n statement is prepared as a generic plan.
+        legacy = generic and (self.server.version_num if self.server else 150000) < 160000
         with self._query_lock:
             conn = self._query_conn()
             try:
@@ -557,12 +571,19 @@ class PostgresAdapter(Adapter):
                     conn.execute("SELECT hypopg_reset()")
                     for ddl in index_statements:
                         conn.execute("SELECT * FROM hypopg_create_index(%s)", (_hypopg_ddl(ddl),))
-                    rows = conn.execute(
-                        f"EXPLAIN ({self._explain_options(False, bool(_PARAM.search(statement)))}) {statement}"  # type: ignore[arg-type]
-                    ).fetchall()
+                    if legacy:
+                        rows = self._generic_rows_legacy(conn, statement)
+                    else:
+                        rows = conn.execute(
+                            f"EXPLAIN ({self._explain_options(False, generic)}) {statement}"  # type: ignore[arg-type]
+                        ).fetchall()
                 finally:
-                    conn.execute("SELECT hypopg_reset()")
+                    # ROLLBACK first: after a failed statement the transaction accepts nothing else.
+                    # Hypothetical indexes live in the backend, not the transaction: reset them after.
                     conn.execute("ROLLBACK")
+                    conn.execute("SELECT hypopg_reset()")
+                    if legacy:
+                        self._deallocate_generic(conn)
             except psycopg.Error as exc:
                 self._recover(conn)
                 raise map_error(exc, self.spec) from None
