@@ -162,9 +162,12 @@ async def open_plan_file(pilot, app: DbscopeApp, name: str) -> PlanView:  # type
 
 @pytestmark_live
 async def test_help_shows_the_focused_panes_keys_with_ids_and_remaps(shop_url: str) -> None:
-    app = make_app(shop_url, keys={"plan.hottest": "H", "filter": "f"})
+    app = make_app(shop_url, keys={"plan.hottest": "H", "filter": "f", "quit": "ctrl+x"})
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot, app)
+        from tui.widgets.status_bar import StatusBar
+
+        assert app.main_screen.query_one(StatusBar).render().plain.endswith("?/F1 help  ctrl+x quit ")
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         content = app.screen.content

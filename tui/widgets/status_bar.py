@@ -30,7 +30,15 @@ class StatusBar(Widget):
     work: reactive[str] = reactive("")
     cancel_key: reactive[str] = reactive("ctrl+g")
     reconnect_key: reactive[str] = reactive("ctrl+r")
-    hint: reactive[str] = reactive("? help  ^q quit")  # right-aligned; always visible
+    hint: reactive[str] = reactive("?/F1 help  ^q quit")  # right-aligned; always visible
+
+    def on_mount(self) -> None:
+        # Keys remapped in the config's [keys] table show as remapped (F1 works while typing, ? not).
+        keymap = getattr(self.app, "keymap_value", None)
+        if callable(keymap):
+            help_key, quit_key = keymap("help"), keymap("quit")
+            if help_key or quit_key:
+                self.hint = f"{help_key or '?/F1'} help  {quit_key or '^q'} quit"
 
     def render(self) -> Text:
         # The state on the left (cut with an ellipsis when narrow), the help hint on the right.
