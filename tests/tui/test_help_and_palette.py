@@ -179,7 +179,8 @@ async def test_help_shows_the_focused_panes_keys_with_ids_and_remaps(shop_url: s
         everywhere = {row.binding_id: row for row in content.global_keys}
         assert everywhere["filter"].keys == "f" and everywhere["filter"].remapped
         assert everywhere["help"].keys.split() == ["?", "F1"]
-        assert not everywhere["quit"].remapped
+        assert everywhere["quit"].keys == "ctrl+x" and everywhere["quit"].remapped
+        assert not everywhere["advisor"].remapped
         assert all(row.binding_id is None for row in content.standard_keys)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
