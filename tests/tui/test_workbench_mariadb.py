@@ -1,0 +1,66 @@
+"""The Top tab on live MariaDB: why it is empty and how to enable it (performance_schema), and how a
+digest is explained — its sample text when the server kept one (MySQL's QUERY_SAMPLE_TEXT), else the
+values the user types (escape explains nothing)."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable
+
+from tests.live import LiveServer, db_name
+from tests.tui.app_support import wait_until
+from tests.tui.workbench_support import history_of, make_app, settle, started
+from tui.core.session import StatementStat
+from tui.screens.prompts import ValuesModal
+from tui.screens.workbench import digest_needs_values
+
+pytestmark = pytest.mark.live_mysql
+
+
+def test_digest_placeholders() -> None:
+    assert digest_needs_values("SELECT * FROM `t` WHERE `k` = ?")
+    assert digest_needs_values("INSERT INTO `t` VALUES (...)")
+    assert not digest_needs_values("SELECT * FROM `who?` WHERE `k` = 1")  # a ? inside an identifier
+    assert not digest_needs_values("SELECT COUNT ( * ) FROM `t`")
+
+
+async def test_top_reason_and_digest_explain(mysql_scratch: str, mysql_server: LiveServer) -> None:
+    mysql_server.execute(
+        "CREATE TABLE items (id INT PRIMARY KEY, k INT); INSERT INTO items SELECT seq, seq % 10 FROM seq_1_to_100",
+        db_name(mysql_scratch),
+    )
+    ps_on = str(mysql_server.execute("SELECT @@performance_schema")[0][0]) == "1"
+    app = make_app(mysql_scratch)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(pilot, app)
+        screen = app.main_screen
+        await pilot.press("t")
+        await settle(pilot, app)
+        top = screen.query_one("#top-statements")
+        summary = str(top.query_one("#top-summary").render())
+        if ps_on:
+            assert summary.split()[1] == "statements", summary
+        else:  # the hint names the setting, the section and the restart, brackets included
+            assert "performance_schema=ON" in summary and "[mysqld]" in summary and "restart" in summary
+
+        # A digest with a complete sample: the sample is explained as it ran, nothing is asked.
+        sample = "SELECT id FROM items WHERE k = 3"
+        digest = "SELECT `id` FROM `items` WHERE `k` = ?"
+        top.show_statements([StatementStat(digest, 7, 7.0, 1.0, 70, extra={"sample": sample})], "mariadb")
+        top.query_one(DataTable).focus()
+        await pilot.press("e")
+        await wait_until(pilot, lambda: screen.plan_view.plan is not None, "the plan of the sample")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, ValuesModal)
+        assert history_of(app)[0].query == sample and history_of(app)[0].kind == "explain"
+
+        # Without a sample the values are asked; escape explains nothing.
+        screen.centre.active = "top"
+        top.show_statements([StatementStat(digest, 7, 7.0, 1.0, 70)], "mariadb")
+        top.query_one(DataTable).focus()
+        entries = len(history_of(app))
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, ValuesModal), "the values prompt")
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert app.screen is screen and len(history_of(app)) == entries
