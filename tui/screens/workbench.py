@@ -17,6 +17,7 @@ import contextlib
 import re
 import time
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -45,6 +46,8 @@ TOP_LIMIT = 50
 # Sorts every adapter's top_statements() accepts; other columns are sorted in the loaded rows.
 SERVER_SORTS = ("total", "mean", "calls")
 ENTER_URL = "enter a URL…"
+# Workers that use the adapter and are cancelled when another session replaces it.
+ADAPTER_GROUPS = frozenset({"catalog", "detail", "query", "explain", "advisor", "databases", "schema", "top"})
 _BACKTICKED = re.compile(r"`(?:[^`]|``)*`")
 
 
@@ -159,6 +162,11 @@ class WorkbenchMixin:
             self.notify(
                 f"Could not write the query history: {error}", severity="warning", timeout=6, markup=False
             )
+            return
+        if kind == "top":
+            if self._top_widget is not None:
+                self._top_widget.show_unavailable(str(getattr(error, "message", error)))
+            self._show_error(error, "reading statement statistics")
             return
         if kind == "run":
             await self.panes_ready()
@@ -385,12 +393,20 @@ class WorkbenchMixin:
         from tui.core.connspec import mask_secrets
 
         label = mask_secrets(target)
-        self.status.state = f"connecting to {label}…"
-        self.status.work = ""
-        self._connect_profile(target, label)
+        # The status bar shows it as running work (with the cancel key) while the old session serves on.
+        self.run_worker(
+            partial(self._connect_profile, target, label),
+            thread=True,
+            exclusive=True,
+            exit_on_error=False,
+            group="profile",
+            description=f"connecting to {label}",
+        )
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="profile", description="connecting")
     def _connect_profile(self, target: str, label: str) -> None:
+        """Thread worker: open and connect the new adapter; the UI thread swaps it in."""
+        from textual.worker import get_current_worker
+
         from tui.adapters import open_adapter
 
         settings = self.dbscope.settings
@@ -412,17 +428,26 @@ class WorkbenchMixin:
                     adapter.close()
             self.post_message(ProfileFailed(exc, label))
             return
+        if get_current_worker().is_cancelled:  # the cancel key: keep the current session
+            with contextlib.suppress(Exception):
+                adapter.close()
+            self.post_message(ProfileFailed(Cancelled(f"connecting to {label} was cancelled"), label))
+            return
         self.post_message(ProfileConnected(adapter, spec, server, label))
 
     def on_profile_failed(self, message: ProfileFailed) -> None:
-        self.status.state = "ready" if self.status.connected else self.status.state
+        if isinstance(message.error, Cancelled):
+            self.notify(
+                f"{message.error.message}; the current session stays.", title="Cancelled", markup=False
+            )
+            return
         self._show_error(message.error, f"connecting to {message.label} (the current session stays)")
 
     def on_profile_connected(self, message: ProfileConnected) -> None:
         app = self.dbscope
         old = app.adapter
         for worker in list(self.app.workers):
-            if worker.is_running and worker.group not in ("profile", "cancel", "close"):
+            if worker.is_running and worker.group in ADAPTER_GROUPS:
                 worker.cancel()
         app.adapter = message.adapter  # type: ignore[assignment]
         app.spec = message.spec  # type: ignore[assignment]
