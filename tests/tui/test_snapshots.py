@@ -59,6 +59,7 @@ async def _open_orders(pilot) -> None:  # type: ignore[no-untyped-def]
     )
     await pilot.pause(0.3)
     app.main_screen.status.work = ""
+    app.clear_notifications()  # toasts time out: whether one is still up depends on the machine's speed
     await pilot.pause()
 
 
