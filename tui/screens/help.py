@@ -145,12 +145,20 @@ def collect_help(screen: object) -> HelpContent:
     )
 
 
-def _key_table(rows: list[KeyRow], *, with_ids: bool = True, key_style: str = "bold") -> Table:
+def _key_table(
+    rows: list[KeyRow],
+    *,
+    with_ids: bool = True,
+    key_style: str = "bold",
+    widths: tuple[int, int, int] = (10, 20, 16),
+) -> Table:
+    """Keys, what they do (the tooltip when there is one) and the binding id; ``widths`` (keys, what,
+    id) are shared by the screen's tables so their columns line up."""
     table = Table.grid(padding=(0, 2))
-    table.add_column(no_wrap=True, min_width=10)
-    table.add_column(ratio=1)
-    if with_ids:
-        table.add_column(style="dim", no_wrap=True)
+    table.add_column(no_wrap=True, min_width=widths[0])
+    table.add_column(min_width=widths[1], max_width=widths[1])
+    if with_ids:  # never cut: the id is what a user copies into [keys]
+        table.add_column(style="dim", no_wrap=True, min_width=widths[2])
     for row in rows:
         keys = Text(row.keys, style=key_style)
         if row.remapped:
@@ -177,25 +185,20 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         content = self.content
-        theme = self.app.current_theme
-        key_style = f"bold {theme.accent or theme.primary}" if theme is not None else "bold"
         with VerticalScroll(id="help-body") as body:
             body.border_title = f"Help — {content.pane}"
             body.border_subtitle = "esc closes · j/k scroll"
             yield Markdown(content.description, id="help-description")
             yield Static(Text("Keys in this pane", style="bold underline"), classes="help-heading")
             if content.pane_keys:
-                yield Static(_key_table(content.pane_keys, key_style=key_style), id="help-pane-keys")
+                yield Static(id="help-pane-keys")
             else:
                 yield Static(Text("(none besides the keys below)", style="italic"), id="help-pane-keys")
             yield Static(Text("Everywhere", style="bold underline"), classes="help-heading")
-            yield Static(_key_table(content.global_keys, key_style=key_style), id="help-global-keys")
+            yield Static(id="help-global-keys")
             if content.standard_keys:
                 yield Static(Text("Standard keys", style="bold underline"), classes="help-heading")
-                yield Static(
-                    _key_table(content.standard_keys, with_ids=False, key_style=key_style),
-                    id="help-standard-keys",
-                )
+                yield Static(id="help-standard-keys")
             remapped = any(row.remapped for row in (*content.pane_keys, *content.global_keys))
             note = Text()
             if remapped:
@@ -209,6 +212,34 @@ class HelpScreen(ModalScreen[None]):
             note.append("ctrl+p", style="bold")
             note.append(" searches every command.")
             yield Static(note, id="help-note", classes="help-heading")
+
+    def on_mount(self) -> None:
+        self._fill_tables()
+
+    def on_resize(self) -> None:
+        self._fill_tables()
+
+    def _fill_tables(self) -> None:
+        """Render the key tables with shared column widths that fit the body's width now."""
+        content = self.content
+        theme = self.app.current_theme
+        key_style = f"bold {theme.accent or theme.primary}" if theme is not None else "bold"
+        every = [*content.pane_keys, *content.global_keys, *content.standard_keys]
+        key_width = max((len(row.keys) + 2 for row in every), default=10)
+        id_width = max((len(row.binding_id or "") for row in every), default=0)
+        # The body is at most 90 columns (95 % of narrow screens), less its border, padding, scrollbar.
+        room = min(90, int(self.app.size.width * 0.95)) - 8 - key_width - id_width - 4
+        longest = max((len(row.detail or row.description) for row in every), default=20)
+        widths = (key_width, max(12, min(room, longest)), id_width)
+        tables = (
+            ("#help-pane-keys", content.pane_keys, True),
+            ("#help-global-keys", content.global_keys, True),
+            ("#help-standard-keys", content.standard_keys, False),
+        )
+        for selector, rows, with_ids in tables:
+            if rows:
+                table = _key_table(rows, with_ids=with_ids, key_style=key_style, widths=widths)
+                self.query_one(selector, Static).update(table)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
