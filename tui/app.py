@@ -26,8 +26,10 @@ from tui.themes import ThemeSet, load_themes, resolve_theme_name
 
 if TYPE_CHECKING:
     from tui.adapters.base import Adapter
+    from tui.core.catalog import CatalogNode
     from tui.core.connspec import ConnectionSpec
     from tui.core.session import ServerInfo
+    from tui.prefetch import SessionPrefetch
 
 Prepare = Callable[[Callable[[str], None]], "ConnectionSpec"]
 TTY_POLL_SECONDS = 5.0
@@ -76,12 +78,14 @@ class DbscopeApp(App[int]):
         prepare: Prepare | None = None,
         watch_terminal: bool = True,
         theme_set: ThemeSet | None = None,
+        prefetch: SessionPrefetch | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings or Settings()
         self.adapter = adapter
         self.spec = spec if spec is not None else (adapter.spec if adapter is not None else None)
         self.prepare = prepare
+        self.prefetch = prefetch  # a session opening since before Textual was imported (tui.launch)
         self.watch_terminal = watch_terminal
         self.session_started = False
         self.startup_error: BaseException | None = None
@@ -92,6 +96,7 @@ class DbscopeApp(App[int]):
         if self.settings.keys:
             self.set_keymap(self.settings.keys)
         self._had_tty = False
+        self.first_frame_shown = False  # Textual's Ready: the first layout is on screen
 
     # -- lifecycle --------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -106,6 +111,13 @@ class DbscopeApp(App[int]):
             self._had_tty = sys.stdin.isatty()
             if self._had_tty:
                 self.set_interval(TTY_POLL_SECONDS, self._check_terminal)
+
+    def on_ready(self) -> None:
+        self.first_frame_shown = True
+        if self.prefetch is None:
+            # The first frame is out (with the tree when the prefetched session was ready in time):
+            # now mount the panes it did not need. A pending prefetch does this when it arrives.
+            self.main_screen.call_after_refresh(self.main_screen.ensure_panes)
 
     @property
     def main_screen(self) -> MainScreen:
@@ -124,9 +136,12 @@ class DbscopeApp(App[int]):
             self.exit(return_code=1, message="dbscope: the terminal went away; exiting")
 
     def on_main_screen_ready(self) -> None:
-        """Called by the main screen once its panes are mounted: check the keymap, then connect."""
-        self._warn_unknown_keys()
+        """Called by the main screen once its first-frame panes are mounted: connect."""
         self.main_screen.start_connect()
+
+    def check_keymap(self) -> None:
+        """Warn about [keys] ids no binding has; called once every pane is mounted (ensure_panes)."""
+        self._warn_unknown_keys()
 
     def _warn_unknown_keys(self) -> None:
         if not self.settings.keys:
@@ -162,6 +177,14 @@ class DbscopeApp(App[int]):
         """Connect, reconnect or prepare-then-connect. Blocking: call only from a thread worker."""
         if reason == "reconnect" and self.adapter is not None:
             return self.adapter.reconnect()
+        if self.prefetch is not None and self.adapter is None:
+            prefetch = self.prefetch
+            try:
+                self.adapter, server = prefetch.take()
+            finally:
+                if prefetch.error is not None:
+                    self.prefetch = None
+            return server
         if self.spec is None and self.prepare is not None:
             self.spec = self.prepare(self.report_progress)
             self.report_progress(f"connecting to {self.spec.display}")
@@ -172,6 +195,18 @@ class DbscopeApp(App[int]):
 
             self.adapter = open_adapter(self.spec, mongo_sample_size=self.settings.mongo_sample_size)
         return self.adapter.connect()
+
+    @property
+    def prefetch_ready(self) -> bool:
+        """Whether the prefetched session can be taken without waiting."""
+        return self.prefetch is not None and self.prefetch.done and self.prefetch.error is None
+
+    def take_prefetched_roots(self) -> list[CatalogNode] | None:
+        """The tree's first level read with the prefetched session (once), else None."""
+        if self.prefetch is None:
+            return None
+        prefetch, self.prefetch = self.prefetch, None
+        return prefetch.take_roots()
 
     def report_progress(self, text: str) -> None:
         """Thread-safe: a start-up step for the start-up screen."""

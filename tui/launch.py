@@ -31,10 +31,6 @@ def launch_tui(namespace: argparse.Namespace) -> int:
     settings = load_settings(
         getattr(namespace, "config", None), statement_timeout=getattr(namespace, "statement_timeout", None)
     )
-    from tui.themes import load_themes, resolve_theme_name
-
-    theme_set = load_themes()
-    theme = resolve_theme_name(getattr(namespace, "theme", None) or settings.theme, theme_set)
     read_write = bool(getattr(namespace, "read_write", False))
     spec: ConnectionSpec | None = None
     prepare: Callable[[Callable[[str], None]], ConnectionSpec] | None = None
@@ -65,12 +61,35 @@ def launch_tui(namespace: argparse.Namespace) -> int:
             )
         spec = settings.connection_spec(target, read_write=read_write)
 
+    prefetch = None
+    if spec is not None:
+        # Started before Textual is imported (theme validation imports its colours): the driver's
+        # import, the connection and the first catalog query overlap Textual's import and first
+        # frame (DESIGN §9 start-up budget).
+        from tui.prefetch import SessionPrefetch
+
+        prefetch = SessionPrefetch(spec).start()
+
+    from tui.themes import load_themes, resolve_theme_name
+
+    theme_set = load_themes()
+    try:
+        theme = resolve_theme_name(getattr(namespace, "theme", None) or settings.theme, theme_set)
+    except UsageError:
+        if prefetch is not None:
+            prefetch.discard()
+        raise
+
     from tui.app import DbscopeApp
 
-    app = DbscopeApp(spec=spec, settings=settings, theme=theme, prepare=prepare, theme_set=theme_set)
+    app = DbscopeApp(
+        spec=spec, settings=settings, theme=theme, prepare=prepare, theme_set=theme_set, prefetch=prefetch
+    )
     try:
         code = app.run()
     finally:
+        if app.prefetch is not None:
+            app.prefetch.discard()  # the app left before taking the session
         if app.adapter is not None:
             # Closing a dead connection must not hide the real outcome.
             with contextlib.suppress(Exception):

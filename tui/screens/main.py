@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
 
 from tui.clipboard import copy_text, save_and_notify
@@ -30,17 +30,17 @@ from tui.messages import (
     WorkFailed,
 )
 from tui.screens.error import error_parts
-from tui.widgets.advisor_panel import AdvisorPanel
 from tui.widgets.detail_pane import DetailPane
-from tui.widgets.plan_view import PlanView
-from tui.widgets.query_editor import QueryEditor
-from tui.widgets.results_grid import ResultsGrid
 from tui.widgets.schema_tree import SchemaPane, SchemaTree
 from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from tui.app import DbscopeApp
     from tui.core.connspec import ConnectionSpec
+    from tui.widgets.advisor_panel import AdvisorPanel
+    from tui.widgets.plan_view import PlanView
+    from tui.widgets.query_editor import QueryEditor
+    from tui.widgets.results_grid import ResultsGrid
 
 # Worker groups the cancel key stops (the tree's loader loop and the cancel request itself excluded).
 CANCELLABLE_GROUPS = frozenset({"catalog", "detail", "query", "explain", "advisor", "databases", "schema"})
@@ -122,6 +122,8 @@ class MainScreen(Screen[None]):
         self.opened: CatalogNode | None = None
         self.advisor_open: bool | None = None  # None: follow the terminal width
         self._schema_facts: dict[str, object] = {}  # per schema, for the table advisor (reset on switch)
+        self._panes_mounted: list[AwaitMount] = []  # ensure_panes() ran: awaitables of its mounts
+        self._editor_engine = "postgresql"  # for the query editor when it is built
 
     @property
     def dbscope(self) -> DbscopeApp:
@@ -135,17 +137,16 @@ class MainScreen(Screen[None]):
                 centre.border_title = "Detail"
                 with TabPane("Object", id="object"):
                     yield DetailPane(id="detail")
-                with TabPane("Query", id="query"):
-                    yield QueryEditor(id="query-editor")
-                with TabPane("Plan", id="plan"):
-                    yield PlanView(id="plan-view")
-                with TabPane("Results", id="results"):
-                    yield ResultsGrid(id="results-grid")
+                # Filled by ensure_panes() after the first frame (or on first use): start-up composes
+                # only what the first frame shows.
+                yield TabPane("Query", id="query")
+                yield TabPane("Plan", id="plan")
+                yield TabPane("Results", id="results")
             with AdvisorPane(id="advisor", classes="pane") as advisor:
                 advisor.border_title = "Advisor"
-                yield AdvisorPanel(id="advisor-panel")
         yield StatusBar(id="status")
-        yield Footer(id="footer")
+        # The footer's key widgets mount with the other panes; its line is kept so nothing moves.
+        yield Static("", id="footer-slot")
 
     def on_mount(self) -> None:
         self.status.cancel_key = self._key_for("cancel", "ctrl+g")
@@ -156,6 +157,8 @@ class MainScreen(Screen[None]):
         self.query_one(SchemaTree).focus()
         self._apply_advisor()
         self.dbscope.on_main_screen_ready()
+        # Without a connection soon, the rest of the UI still appears (ensure_panes is idempotent).
+        self.set_timer(1.0, self.ensure_panes)
 
     def _key_for(self, binding_id: str, default: str) -> str:
         return self.dbscope.keymap_value(binding_id) or default
@@ -175,6 +178,60 @@ class MainScreen(Screen[None]):
     @property
     def centre(self) -> TabbedContent:
         return self.query_one("#centre", TabbedContent)
+
+    # -- panes built after the first frame -------------------------------------------------------
+    def ensure_panes(self) -> None:
+        """Mount what the first frame does not show: the detail tabs, query editor, plan view, results
+        grid, advisor panel and footer (more than half the screen's widgets, and the costliest to style).
+        Runs once: after the first frame (the tree in it when the session was prefetched in time), a
+        second after start-up at the latest, or as soon as something needs one of them. Mounting
+        registers them at once (queries find them); ``panes_ready()`` waits until they are mounted."""
+        if self._panes_mounted:
+            return
+        from tui.widgets.advisor_panel import AdvisorPanel
+        from tui.widgets.plan_view import PlanView
+        from tui.widgets.query_editor import QueryEditor
+        from tui.widgets.results_grid import ResultsGrid
+
+        with self.app.batch_update():
+            self._panes_mounted = [
+                self.detail.build_tabs(),
+                self.query_one("#query", TabPane).mount(
+                    QueryEditor(engine=self._editor_engine, id="query-editor")
+                ),
+                self.query_one("#plan", TabPane).mount(PlanView(id="plan-view")),
+                self.query_one("#results", TabPane).mount(ResultsGrid(id="results-grid")),
+                self.query_one("#advisor", AdvisorPane).mount(AdvisorPanel(id="advisor-panel")),
+                self.mount(Footer(id="footer")),
+            ]
+            self.query("#footer-slot").remove()
+        self.dbscope.check_keymap()
+
+    async def panes_ready(self) -> None:
+        """Build the panes if needed and wait until they (and their parts) are mounted."""
+        self.ensure_panes()
+        for mounted in self._panes_mounted:
+            await mounted
+
+    @property
+    def query_editor(self) -> QueryEditor:
+        self.ensure_panes()
+        return self.query_one("#query-editor")  # type: ignore[return-value]
+
+    @property
+    def plan_view(self) -> PlanView:
+        self.ensure_panes()
+        return self.query_one("#plan-view")  # type: ignore[return-value]
+
+    @property
+    def results_grid(self) -> ResultsGrid:
+        self.ensure_panes()
+        return self.query_one("#results-grid")  # type: ignore[return-value]
+
+    @property
+    def advisor_panel(self) -> AdvisorPanel:
+        self.ensure_panes()
+        return self.query_one("#advisor-panel")  # type: ignore[return-value]
 
     def _advisor_visible(self) -> bool:
         if self.advisor_open is None:
@@ -199,6 +256,10 @@ class MainScreen(Screen[None]):
     def start_connect(self, reason: str = "connect") -> None:
         self.status.connected = False
         self.status.state = "connecting…" if reason == "connect" else "reconnecting…"
+        if reason == "connect" and self.dbscope.prefetch_ready:
+            # The session opened while Textual started (tui.launch): the first frame shows the tree.
+            self.on_connected(Connected(self.dbscope.open_session(reason), reason=reason))
+            return
         self._connect(reason)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="connect", description="connecting")
@@ -226,9 +287,17 @@ class MainScreen(Screen[None]):
         status.connected = True
         status.state = "ready"
         self.detail.engine = server.engine
-        self.query_one(QueryEditor).set_engine("mysql" if server.engine == "mariadb" else server.engine)
+        self._editor_engine = "mysql" if server.engine == "mariadb" else server.engine
+        if self._panes_mounted and self.query_editor.engine != self._editor_engine:
+            self.query_editor.set_engine(self._editor_engine)
         app.on_session_ready(message.reason)
         tree = self.schema_pane.tree
+        roots = app.take_prefetched_roots() if message.reason == "connect" else None
+        if roots is None:
+            self.ensure_panes()
+        elif app.first_frame_shown:
+            self.call_after_refresh(self.ensure_panes)  # after the frame that shows the tree
+        # else: the app's Ready (first frame, tree included) calls ensure_panes
         if message.reason == "reconnect" and tree.index.entries:
             tree.retry_failed()
         else:
@@ -238,7 +307,7 @@ class MainScreen(Screen[None]):
                 self.detail.query_one("#detail-header", Static).update(
                     f"Switched to database {server.database}. Open a table with enter."
                 )
-            tree.load_roots(self._catalog_source)
+            tree.load_roots(self._catalog_source, roots=roots)
         if message.reason != "connect":
             self.notify(f"{server.engine} {server.version} · database {server.database}", title="Connected")
 
@@ -389,6 +458,7 @@ class MainScreen(Screen[None]):
             self.action_maximize()
 
     def action_centre_tab(self, tab: str) -> None:
+        self.ensure_panes()
         self.centre.active = tab
         self.focus_pane(self.centre)
 
@@ -421,7 +491,7 @@ class MainScreen(Screen[None]):
 
     def _current_statement(self) -> str | None:
         """The statement under the query editor's cursor (or its selection), if there is an editor."""
-        statement = self.query_one(QueryEditor).current_statement()
+        statement = self.query_editor.current_statement()
         return statement if statement and statement.strip() else None
 
     def explain_statement(self, query: str, *, analyze: bool = False) -> None:
@@ -533,20 +603,23 @@ class MainScreen(Screen[None]):
         if not worker.is_cancelled:
             self.post_message(ResultsReady(page, query))
 
-    def on_results_ready(self, message: ResultsReady) -> None:
-        self.query_one(ResultsGrid).show_page(message.page)  # type: ignore[arg-type]
+    async def on_results_ready(self, message: ResultsReady) -> None:
+        await self.panes_ready()
+        self.results_grid.show_page(message.page)  # type: ignore[arg-type]
         self.centre.active = "results"
 
-    def on_plan_ready(self, message: PlanReady) -> None:
-        view = self.query_one(PlanView)
+    async def on_plan_ready(self, message: PlanReady) -> None:
+        await self.panes_ready()
+        view = self.plan_view
         view.show_plan(message.plan)  # type: ignore[arg-type]
         self.centre.active = "plan"
         self.focus_pane(self.centre)
 
-    def on_findings_ready(self, message: FindingsReady) -> None:
-        self.query_one(AdvisorPanel).show_findings(message.findings, message.label)  # type: ignore[arg-type]
+    async def on_findings_ready(self, message: FindingsReady) -> None:
+        await self.panes_ready()
+        self.advisor_panel.show_findings(message.findings, message.label)  # type: ignore[arg-type]
         if message.for_plan:
-            self.query_one(PlanView).set_findings(message.findings)  # type: ignore[arg-type]
+            self.plan_view.set_findings(message.findings)  # type: ignore[arg-type]
         if message.findings and not self._advisor_visible():
             self.notify(
                 f"{len(message.findings)} finding(s) for the {message.label} — press a to see them.",
@@ -603,7 +676,7 @@ class MainScreen(Screen[None]):
         self.post_message(FindingsReady(list(findings), f"plan file {name}", for_plan=True))
 
     def action_copy_finding(self) -> None:
-        self.query_one(AdvisorPanel).copy_ddl()
+        self.advisor_panel.copy_ddl()
 
     def action_export_report(self) -> None:
         """Write the advisor's markdown report of the whole database to a file (and say where)."""

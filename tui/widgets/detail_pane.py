@@ -2,22 +2,29 @@
 both directions, triggers, partitions, statistics and DDL, one tab each.
 
 It only renders an ``ObjectDetail`` it is given; loading happens in the screen's thread worker.
+The tabs (7 tables and the DDL editor, a third of the main screen's widgets) are not on the start-up
+path: the pane composes only its header and ``build_tabs()`` mounts the rest after the first frame
+(``MainScreen.ensure_panes``) or when the first object arrives, whichever comes first.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Static, TabbedContent, TabPane, TextArea
+from textual.widget import AwaitMount
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from tui.core import fmt
 from tui.core.catalog import ObjectDetail, Stat
+
+if TYPE_CHECKING:
+    from textual.widgets import TextArea
 
 # Narrow panes (an 80-column terminal) get short tab titles so every tab stays visible.
 _SHORT = {
@@ -124,22 +131,41 @@ class DetailPane(Vertical):
         super().__init__(id=id)
         self.detail: ObjectDetail | None = None
         self.engine = "postgresql"  # for quoting names the way the engine needs them
+        self._tabs_mounted: AwaitMount | None = None
+        # The tab bodies by tab name, filled through these references even before they are mounted.
+        self._tables: dict[str, KeyTable] = {}
+        self._ddl: TextArea | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(
             "Open a table or view: select it in the schema tree and press enter.", id="detail-header"
         )
-        with TabbedContent(id="detail-tabs"):
-            for tab in TABS:
-                with TabPane(_TITLES[tab], id=f"tab-{tab}"):
-                    if tab == "ddl":
-                        # The SQL grammar loads when the first DDL is shown, not on the start-up path.
-                        yield TextArea("", read_only=True, show_line_numbers=False, soft_wrap=False, id="ddl")
-                    else:
-                        yield KeyTable(id=f"table-{tab}")
 
-    def on_mount(self) -> None:
-        self._set_columns()
+    @property
+    def tabs_built(self) -> bool:
+        return self._tabs_mounted is not None
+
+    def build_tabs(self) -> AwaitMount:
+        """Mount the tabs (once); the returned awaitable completes when every table is mounted."""
+        if self._tabs_mounted is None:
+            from textual.widgets import TextArea
+
+            tabbed = TabbedContent(id="detail-tabs")
+            for tab in TABS:
+                body: DataTable[Any] | TextArea
+                if tab == "ddl":
+                    # The SQL grammar loads when the first DDL is shown, not on the start-up path.
+                    body = self._ddl = TextArea(
+                        "", read_only=True, show_line_numbers=False, soft_wrap=False, id="ddl"
+                    )
+                else:
+                    body = self._tables[tab] = KeyTable(id=f"table-{tab}")
+                short = 0 < self.size.width < SHORT_TITLES_BELOW
+                title = _SHORT[tab] if short else _TITLES[tab]
+                tabbed.compose_add_child(TabPane(title, body, id=f"tab-{tab}"))
+            self._tabs_mounted = self.mount(tabbed)
+            self._set_columns()
+        return self._tabs_mounted
 
     def _set_columns(self) -> None:
         heads = {
@@ -162,19 +188,23 @@ class DetailPane(Vertical):
             "stats": ("statistic", "value"),
         }
         for tab, columns in heads.items():
-            table = self.query_one(f"#table-{tab}", KeyTable)
+            table = self._tables[tab]
             table.clear(columns=True)
             table.add_columns(*columns)
 
     @property
     def active_tab(self) -> str:
+        if not self.tabs_built:
+            return TABS[0]
         return self.query_one(TabbedContent).active.removeprefix("tab-")
 
     def show_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = f"tab-{tab}"
+        if self.tabs_built:
+            self.query_one(TabbedContent).active = f"tab-{tab}"
 
     def show_detail(self, detail: ObjectDetail) -> None:
         """Render ``detail`` into every tab (tab counts appear in the titles)."""
+        self.build_tabs()
         self.detail = detail
         node = detail.node
         header = Text()
@@ -207,20 +237,25 @@ class DetailPane(Vertical):
         self.query_one("#detail-header", Static).update(header)
         with self.app.batch_update():
             self._fill(detail)
-        ddl = self.query_one("#ddl", TextArea)
+        ddl = self._ddl
+        assert ddl is not None
         if ddl.language is None and "sql" in ddl.available_languages:
             ddl.language = "sql"
         ddl.load_text(detail.ddl or "-- no DDL available for this object\n")
 
     def on_resize(self) -> None:
+        if not self.tabs_built:
+            return  # build_tabs() picks the titles for the width
         short = self.size.width < SHORT_TITLES_BELOW
         tabbed = self.query_one(TabbedContent)
+        if not tabbed.is_mounted:
+            return
         for tab in TABS:
             tabbed.get_tab(f"tab-{tab}").label = _SHORT[tab] if short else _TITLES[tab]
 
     def _fill(self, detail: ObjectDetail) -> None:
         self._set_columns()
-        table = self.query_one("#table-columns", KeyTable)
+        table = self._tables["columns"]
         for column in detail.columns:
             generated = f"generated: {column.generated}" if column.generated else (column.identity or "")
             distinct = "" if column.n_distinct is None else fmt.smart(column.n_distinct)
@@ -234,7 +269,7 @@ class DetailPane(Vertical):
                 distinct,
                 column.comment or "",
             )
-        table = self.query_one("#table-indexes", KeyTable)
+        table = self._tables["indexes"]
         for index in detail.indexes:
             flags = [
                 name
@@ -257,12 +292,12 @@ class DetailPane(Vertical):
                 " ".join(flags),
                 index.definition,
             )
-        table = self.query_one("#table-constraints", KeyTable)
+        table = self._tables["constraints"]
         for constraint in detail.constraints:
             table.add_row(
                 constraint.name, constraint.kind, ", ".join(constraint.columns), constraint.definition
             )
-        table = self.query_one("#table-fks", KeyTable)
+        table = self._tables["fks"]
         for fk in detail.foreign_keys:
             other = display_table(fk.referred_schema, fk.referred_table, self.engine)
             table.add_row(
@@ -285,7 +320,7 @@ class DetailPane(Vertical):
                 fk.on_delete,
                 fk.on_update,
             )
-        table = self.query_one("#table-triggers", KeyTable)
+        table = self._tables["triggers"]
         for trigger in detail.triggers:
             table.add_row(
                 trigger.name,
@@ -294,10 +329,10 @@ class DetailPane(Vertical):
                 _yes(trigger.enabled),
                 trigger.definition,
             )
-        table = self.query_one("#table-partitions", KeyTable)
+        table = self._tables["partitions"]
         for partition in detail.partitions:
             table.add_row(partition)
-        table = self.query_one("#table-stats", KeyTable)
+        table = self._tables["stats"]
         for stat in detail.stats:
             table.add_row(stat.label, format_stat(stat))
 
@@ -317,7 +352,9 @@ class DetailPane(Vertical):
             )
 
     def _ddl_text(self) -> str:
-        area = self.query_one("#ddl", TextArea)
+        area = self._ddl
+        if area is None:
+            return ""
         # A selection in the DDL tab narrows the copy to what the user selected.
         return area.selected_text or area.text
 

@@ -191,13 +191,18 @@ class SchemaTree(Tree[CatalogNode | None]):
         self._queue: asyncio.PriorityQueue[_Request] = asyncio.PriorityQueue()
         self._sequence = itertools.count()
         self._generation = 0
+        self.chunk_yields = 0  # times a chunked insertion gave the event loop back (tests count them)
 
     # -- loading ----------------------------------------------------------------------------------
     def on_mount(self) -> None:
         self._loader()
 
-    def load_roots(self, source: CatalogSource | None = None) -> None:
-        """(Re)start from the first level of the catalog, e.g. after connecting or switching database."""
+    def load_roots(
+        self, source: CatalogSource | None = None, *, roots: list[CatalogNode] | None = None
+    ) -> None:
+        """(Re)start from the first level of the catalog, e.g. after connecting or switching database.
+        ``roots``, when the caller already has the first level (read with the session at start-up), are
+        inserted now, so the next frame shows them."""
         if source is not None:
             self.source = source
         self._generation += 1
@@ -209,7 +214,11 @@ class SchemaTree(Tree[CatalogNode | None]):
         self._widths.clear()
         self._queue = asyncio.PriorityQueue()
         self._loader()
-        self._request(self.root, PRIORITY_ON_DEMAND)
+        if roots is not None and len(roots) <= CHUNK:
+            self._insert(self.root, roots)
+            self._finish(self.root, len(roots), "catalog")
+        else:
+            self._request(self.root, PRIORITY_ON_DEMAND)
 
     def retry_failed(self) -> int:
         """Load again every node whose loading failed (after a reconnect); returns how many."""
@@ -343,14 +352,21 @@ class SchemaTree(Tree[CatalogNode | None]):
         total = len(children)
         name = node.data.name if node.data is not None else "catalog"
         for start in range(0, total, CHUNK):
-            for child in children[start : start + CHUNK]:
-                tree_node = node.add(node_label(child), child, allow_expand=child.has_children)
-                self.index.add(child, tree_node.id)
+            self._insert(node, children[start : start + CHUNK])
             if start + CHUNK < total:
                 self.post_message(self.Progress(name, start + CHUNK, total))
+                self.chunk_yields += 1
                 await asyncio.sleep(0)
                 if generation != self._generation:
                     return
+        self._finish(node, total, name)
+
+    def _insert(self, node: TreeNode[CatalogNode | None], children: list[CatalogNode]) -> None:
+        for child in children:
+            tree_node = node.add(node_label(child), child, allow_expand=child.has_children)
+            self.index.add(child, tree_node.id)
+
+    def _finish(self, node: TreeNode[CatalogNode | None], total: int, name: str) -> None:
         if total == 0 and node is not self.root:
             node.add_leaf(Text("(empty)", style="italic dim"), None)
         self._loaded.add(node.id)
