@@ -675,6 +675,19 @@ class MainScreen(Screen[None]):
             return
         self.post_message(FindingsReady(list(findings), f"plan file {name}", for_plan=True))
 
+    def on_advisor_panel_finding_selected(self, message: AdvisorPanel.FindingSelected) -> None:
+        """A plan finding selected in the advisor: the plan tree's cursor follows to its node."""
+        from tui.widgets.plan_view import PlanView
+
+        node_id = message.finding.node_id
+        views = self.query(PlanView)
+        plan = views.first().plan if views else None
+        if node_id is None or plan is None:
+            return
+        node = next((n for n in plan.nodes() if n.node_id == node_id), None)
+        if node is not None:
+            views.first().select_node(node)
+
     def action_copy_finding(self) -> None:
         self.advisor_panel.copy_ddl()
 
