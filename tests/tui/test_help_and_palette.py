@@ -256,6 +256,14 @@ async def test_palette_runs_each_group_of_commands(shop_url: str, tmp_path: Path
         )
         assert panel.context_label == "plan file mariadb-analyze-bnl.json"
         assert any(f.rule == "mysql.join-without-index" for f in panel.findings)
+        # the selected finding's node is the plan tree's cursor (the panel leads, the tree follows)
+        selected = panel.selected_finding
+        assert selected is not None and selected.node_id is not None
+        await wait_until(
+            pilot,
+            lambda: view.selected_node is not None and view.selected_node.node_id == selected.node_id,
+            "the plan cursor on the finding's node",
+        )
         await palette(pilot, "hottest", "plan: jump to the hottest node")
         assert view.selected_node is view.tree.hottest_node
         metric = view.metric
