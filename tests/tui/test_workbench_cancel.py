@@ -42,7 +42,8 @@ def _maria_running(mysql_server: LiveServer) -> int:
 
 async def _cancel_and_check(pilot, app, running, label: str) -> None:  # type: ignore[no-untyped-def]
     await wait_until(pilot, lambda: running() == 1, f"{label} running on the server")
-    assert "running the statement" in app.main_screen.status.work
+    # The status bar shows the running work (it polls the workers a few times a second).
+    await wait_until(pilot, lambda: "running the statement" in app.main_screen.status.work, "the status")
     await pilot.press("ctrl+g")
     await wait_until(pilot, lambda: running() == 0, f"{label} gone from the server", timeout=GONE_WITHIN_S)
     await wait_until(pilot, lambda: bool(history_of(app)), "the history entry")

@@ -4,6 +4,7 @@ message from ``tui.messages`` and the handlers here update the widgets."""
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -30,6 +31,7 @@ from tui.messages import (
     WorkFailed,
 )
 from tui.screens.error import error_parts
+from tui.screens.workbench import WorkbenchMixin
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.schema_tree import SchemaPane, SchemaTree
 from tui.widgets.status_bar import StatusBar
@@ -43,9 +45,11 @@ if TYPE_CHECKING:
     from tui.widgets.results_grid import ResultsGrid
 
 # Worker groups the cancel key stops (the tree's loader loop and the cancel request itself excluded).
-CANCELLABLE_GROUPS = frozenset({"catalog", "detail", "query", "explain", "advisor", "databases", "schema"})
+CANCELLABLE_GROUPS = frozenset(
+    {"catalog", "detail", "query", "explain", "advisor", "databases", "schema", "top", "profile"}
+)
 _UNTRACKED_GROUPS = frozenset({"tree-loader", "cancel", "default"})
-CENTRE_TABS = ("object", "query", "plan", "results")
+CENTRE_TABS = ("object", "query", "plan", "results", "top", "history")
 
 
 class AdvisorPane(Vertical, can_focus=True):
@@ -65,7 +69,7 @@ def _short(statement: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class MainScreen(Screen[None]):
+class MainScreen(WorkbenchMixin, Screen[None]):
     """Panes and the workers that feed them."""
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
@@ -115,6 +119,11 @@ class MainScreen(Screen[None]):
         Binding("2", "centre_tab('query')", "Query tab", show=False, id="tab_query"),
         Binding("3", "centre_tab('plan')", "Plan tab", show=False, id="tab_plan"),
         Binding("4", "centre_tab('results')", "Results tab", show=False, id="tab_results"),
+        Binding("t", "top", "Top", id="top"),
+        Binding("h", "history", "History", show=False, id="history"),
+        Binding("c", "switch_profile", "Connect", show=False, id="profile"),
+        Binding("5", "top", "Top tab", show=False, id="tab_top"),
+        Binding("6", "history", "History tab", show=False, id="tab_history"),
     ]
 
     def __init__(self) -> None:
@@ -142,6 +151,11 @@ class MainScreen(Screen[None]):
                 yield TabPane("Query", id="query")
                 yield TabPane("Plan", id="plan")
                 yield TabPane("Results", id="results")
+                # Filled on first use (tui.screens.workbench): nothing extra on the start-up path.
+                with TabPane("Top", id="top"), Vertical(id="top-host"):
+                    yield Static("t reads the server's statement statistics.", id="top-placeholder")
+                with TabPane("History", id="history"), Vertical(id="history-host"):
+                    yield Static("h shows this connection's query history.", id="history-placeholder")
             with AdvisorPane(id="advisor", classes="pane") as advisor:
                 advisor.border_title = "Advisor"
         yield StatusBar(id="status")
@@ -333,7 +347,7 @@ class MainScreen(Screen[None]):
             text += f"\nHint: {hint}"
         if isinstance(error, Disconnected):
             text += f"\nPress {self.status.reconnect_key} to reconnect."
-        self.notify(text, title=title, severity="error", timeout=10)
+        self.notify(text, title=title, severity="error", timeout=10, markup=False)  # server text: [mysqld]…
 
     # -- work shown in the status bar ----------------------------------------------------------
     def _poll_work(self) -> None:
@@ -494,8 +508,9 @@ class MainScreen(Screen[None]):
         statement = self.query_editor.current_statement()
         return statement if statement and statement.strip() else None
 
-    def explain_statement(self, query: str, *, analyze: bool = False) -> None:
-        """EXPLAIN (ANALYZE) ``query``; a statement that writes needs a confirmation naming it."""
+    def explain_statement(self, query: str, *, analyze: bool = False, calls: int | None = None) -> None:
+        """EXPLAIN (ANALYZE) ``query``; a statement that writes needs a confirmation naming it.
+        ``calls`` (a top statement's) lets the advisor rank index suggestions by calls × time saved."""
         adapter = self.dbscope.adapter
         if adapter is None or not self.status.connected:
             self.notify("Not connected.", title="EXPLAIN", severity="warning")
@@ -505,7 +520,7 @@ class MainScreen(Screen[None]):
 
             def confirmed(yes: bool | None) -> None:
                 if yes:
-                    self._run_explain(query, True, True)
+                    self._run_explain(query, True, True, calls)
 
             self.app.push_screen(
                 ConfirmModal(
@@ -518,17 +533,18 @@ class MainScreen(Screen[None]):
                 confirmed,
             )
             return
-        self._run_explain(query, analyze, False)
+        self._run_explain(query, analyze, False, calls)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="explain", description="running EXPLAIN")
-    def _run_explain(self, query: str, analyze: bool, allow_writes: bool) -> None:
+    def _run_explain(self, query: str, analyze: bool, allow_writes: bool, calls: int | None = None) -> None:
         from textual.worker import get_current_worker
 
         from tui.plans.detect import parse_plan
 
         adapter = self.dbscope.adapter
         worker = get_current_worker()
-        action = f"explaining {_short(query, 40)!r}"
+        kind = "analyze" if analyze else "explain"
+        started = time.perf_counter()
         try:
             assert adapter is not None
             output = adapter.explain(query, analyze=analyze, allow_writes=allow_writes)
@@ -536,16 +552,17 @@ class MainScreen(Screen[None]):
             if plan.query is None:
                 plan.query = output.query or query
         except Exception as exc:
-            if not worker.is_cancelled:
-                self.post_message(WorkFailed(exc, action))
+            # History, and the reason shown (or "cancelled"), even when the cancel key stopped it.
+            self.record_statement(query, kind, started, error=exc, cancelled=worker.is_cancelled)
             return
+        self.record_statement(query, kind, started)
         if worker.is_cancelled:
             return
         self.post_message(PlanReady(plan, output.query or query))
         try:
             from tui.advisor.api import advise_plan
 
-            findings = advise_plan(plan, query=output.query or query, adapter=adapter)
+            findings = advise_plan(plan, query=output.query or query, adapter=adapter, calls=calls)
         except Exception as exc:
             self.post_message(WorkFailed(exc, "advising on the plan"))
             return
@@ -593,20 +610,25 @@ class MainScreen(Screen[None]):
 
         adapter = self.dbscope.adapter
         worker = get_current_worker()
+        started = time.perf_counter()
         try:
             assert adapter is not None
             page = adapter.run(query, limit=self.dbscope.settings.result_limit)
         except Exception as exc:
-            if not worker.is_cancelled:
-                self.post_message(WorkFailed(exc, f"running {_short(query, 40)!r}"))
+            # History, and the reason in the results footer (or "cancelled"), even after the cancel key.
+            self.record_statement(query, "run", started, error=exc, cancelled=worker.is_cancelled)
             return
-        if not worker.is_cancelled:
-            self.post_message(ResultsReady(page, query))
+        rows = len(page.rows) if page.columns else page.rowcount
+        self.record_statement(query, "run", started, rows=rows, duration_ms=page.elapsed_ms or None)
+        # A statement that finished before the cancel reached the server still has its rows.
+        self.post_message(ResultsReady(page, query))
 
     async def on_results_ready(self, message: ResultsReady) -> None:
         await self.panes_ready()
         self.results_grid.show_page(message.page)  # type: ignore[arg-type]
         self.centre.active = "results"
+        # Focus follows the tab: a focused widget left in a hidden tab pulls its tab back to the front.
+        self.results_grid.focus()
 
     async def on_plan_ready(self, message: PlanReady) -> None:
         await self.panes_ready()
@@ -796,7 +818,14 @@ class MainScreen(Screen[None]):
 
     @on(TabbedContent.TabActivated, "#centre")
     def _centre_tab_changed(self, event: TabbedContent.TabActivated) -> None:
-        titles = {"object": "Detail", "query": "Query", "plan": "Plan", "results": "Results"}
+        titles = {
+            "object": "Detail",
+            "query": "Query",
+            "plan": "Plan",
+            "results": "Results",
+            "top": "Top statements",
+            "history": "History",
+        }
         self.centre.border_title = titles.get(event.pane.id or "", "Detail")
 
 
