@@ -61,6 +61,8 @@ async def settle(pilot: Pilot[int]) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: not any(w.is_running and w.group in BUSY for w in app.workers), "idle")
     await pilot.pause(0.3)
+    # The footer mounts after the first frame and fills its keys a refresh later.
+    await wait_until(pilot, lambda: bool(app.main_screen.query("FooterKey")), "the footer's keys")  # type: ignore[attr-defined]
     for widget in app.screen.query("*"):
         if isinstance(widget, TextArea | Input):
             widget.cursor_blink = False

@@ -49,6 +49,8 @@ async def _freeze(pilot) -> None:  # type: ignore[no-untyped-def]
         pilot, lambda: not any(w.is_running and w.group in BUSY_GROUPS for w in app.workers), "idle workers"
     )
     await pilot.pause(0.2)
+    # The footer mounts after the first frame and fills its keys a refresh later.
+    await wait_until(pilot, lambda: bool(app.main_screen.query("FooterKey")), "the footer's keys")
     for screen in app.screen_stack:
         for widget in screen.query("*"):
             if isinstance(widget, TextArea | Input):

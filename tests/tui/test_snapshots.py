@@ -59,6 +59,8 @@ async def _open_orders(pilot) -> None:  # type: ignore[no-untyped-def]
     )
     await pilot.pause(0.3)
     app.main_screen.status.work = ""
+    # The footer mounts after the first frame and fills its keys a refresh later.
+    await wait_until(pilot, lambda: bool(app.screen.query("FooterKey")), "the footer's keys")
     app.clear_notifications()  # toasts time out: whether one is still up depends on the machine's speed
     await pilot.pause()
 
