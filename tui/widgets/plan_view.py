@@ -14,7 +14,7 @@ Public API (for the screen that hosts it):
 - Properties: ``plan``, ``findings``, ``selected_node``, ``metric``, ``raw_visible``, ``tree``.
 - Messages (each has ``view`` and ``control``):
   ``PlanView.NodeSelected(plan, node)`` whenever the cursor lands on a node (the advisor panel can
-  follow); ``PlanView.PlanOpened(plan, path)`` after ``o`` opened a file (the host may run the advisor
+  follow; the node detail itself waits until keys moving the cursor in quick succession stop); ``PlanView.PlanOpened(plan, path)`` after ``o`` opened a file (the host may run the advisor
   and call ``set_findings``); ``PlanView.OpenFailed(path, error)`` with the message shown to the user.
 - Bindings (ids for ``App.set_keymap``): ``plan.metric`` ``m``, ``plan.hottest`` ``h``,
   ``plan.expand_all`` ``+``/``*``, ``plan.collapse_all`` ``-``, ``plan.raw`` ``v``, ``plan.open`` ``o``;
@@ -26,6 +26,7 @@ Public API (for the screen that hosts it):
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
@@ -34,8 +35,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.events import Resize
+from textual.events import Key, Resize
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Input, Static, TextArea
 
 from tui.core.errors import DbscopeError
@@ -50,6 +52,9 @@ EMPTY_TEXT = (
     "No plan yet. Explain a statement from the query editor, or press o to open a saved EXPLAIN file."
 )
 NARROW_WIDTH = 110  # below this the node detail goes under the tree instead of beside it
+# Cursor moves by key closer together than this (a held key, fast typing) show the node detail once
+# the keys stop: drawing it costs most of a move (~50 ms), the cursor alone a few ms.
+DETAIL_SETTLE_S = 0.12
 
 
 def read_plan_file(path: Path) -> Plan:
@@ -163,6 +168,10 @@ total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the ho
         self._plan: Plan | None = None
         self._findings: list[Finding] = []
         self._raw_for: Plan | None = None
+        self._key_at = 0.0  # monotonic time of the last key seen (they bubble here before the action)
+        self._keyed_move_at = 0.0  # of the last cursor move a key caused
+        self._pending_detail: PlanNode | None = None
+        self._detail_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield PlanHeader(EMPTY_TEXT, id="plan-header")
@@ -220,6 +229,7 @@ total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the ho
             self.query_one(NodeDetail).show_node(self._plan, node, self._findings)
 
     def clear(self) -> None:
+        self._pending_detail = None
         self._plan = None
         self._findings = []
         self.query_one(PlanHeader).show_empty(EMPTY_TEXT)
@@ -270,13 +280,41 @@ total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the ho
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < NARROW_WIDTH, "-narrow")
 
+    def on_key(self, event: Key) -> None:
+        self._key_at = time.monotonic()
+
     @on(PlanTree.CursorMoved)
     def _node_moved(self, event: PlanTree.CursorMoved) -> None:
         event.stop()
         if self._plan is None:
             return
-        self.query_one(NodeDetail).show_node(self._plan, event.node, self._findings)
+        now = time.monotonic()
+        keyed = now - self._key_at < DETAIL_SETTLE_S
+        burst = keyed and now - self._keyed_move_at < DETAIL_SETTLE_S
+        if keyed:
+            self._keyed_move_at = now
+        if burst:
+            # A key held down: move the cursor now, draw the detail when the keys stop.
+            self._pending_detail = event.node
+            if self._detail_timer is not None:
+                self._detail_timer.stop()
+            self._detail_timer = self.set_timer(DETAIL_SETTLE_S, self._show_pending_detail)
+        else:
+            self._show_detail(event.node)
         self.post_message(self.NodeSelected(self, self._plan, event.node))
+
+    def _show_detail(self, node: PlanNode) -> None:
+        self._pending_detail = None
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+            self._detail_timer = None
+        if self._plan is not None:
+            self.query_one(NodeDetail).show_node(self._plan, node, self._findings)
+
+    def _show_pending_detail(self) -> None:
+        self._detail_timer = None
+        if self._pending_detail is not None:
+            self._show_detail(self._pending_detail)
 
     @on(Input.Submitted, "#plan-open-input")
     def _submitted(self, event: Input.Submitted) -> None:
