@@ -599,16 +599,50 @@ class PostgresAdapter(Adapter):
             try:
                 if first_word(statement) in _STREAMABLE:
                     page = self._run_cursor(conn, statement, limit)
-                else:
+                elif self.spec.read_write:
                     page = self._run_plain(conn, statement, limit)
+                else:
+                    page = self._run_read_only(conn, statement, limit)
             except psycopg.Error as exc:
                 self._recover(conn)
-                raise map_error(exc, self.spec) from None
+                raise self._run_error(exc) from None
         page.elapsed_ms = (time.perf_counter() - started) * 1000
+        return page
+
+    def _run_error(self, exc: psycopg.Error) -> DbscopeError:
+        error = map_error(exc, self.spec)
+        if self.spec.read_write or error.hint:
+            return error
+        if "multiple commands" in error.message:
+            return UsageError(
+                "a read-only session runs one statement at a time",
+                hint="run the statements one by one (the editor runs the one under the cursor)",
+            )
+        if isinstance(exc, pg_errors.ActiveSqlTransaction):
+            error.hint = (
+                "a read-only session runs each statement in a READ ONLY transaction; maintenance "
+                "commands need --read-write"
+            )
+        return error
+
+    def _run_read_only(self, conn: psycopg.Connection[Any], statement: str, limit: int) -> ResultPage:
+        """A read-only session's statement runs in its own ``BEGIN READ ONLY`` transaction, whatever the
+        session's defaults were set to (``SET default_transaction_read_only = off`` is the user's to
+        type), and through the extended protocol, which takes exactly one statement: neither
+        ``SET transaction_read_only = off; INSERT …`` nor ``BEGIN READ WRITE`` then opens a way to write."""
+        conn.execute("BEGIN READ ONLY")
+        with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
+            with conn.pipeline():
+                cur.execute(statement)  # type: ignore[arg-type]
+            page = _plain_page(conn, cur, limit)  # the pipeline synced on exit: the results are here
+        conn.execute("COMMIT")  # a statement that ended the transaction itself leaves only a warning
         return page
 
     def _run_cursor(self, conn: psycopg.Connection[Any], statement: str, limit: int) -> ResultPage:
         """A server-side cursor: only ``limit`` + 1 rows ever cross the wire."""
+        # psycopg's BEGIN says READ ONLY in a read-only session: a SELECT of a function that writes is
+        # refused even after the user changed the session's default.
+        conn.read_only = None if self.spec.read_write else True
         with conn.transaction(), conn.cursor(name="dbscope_page", row_factory=psycopg.rows.tuple_row) as cur:
             cur.execute(statement)  # type: ignore[arg-type]
             rows = cur.fetchmany(limit + 1)
@@ -620,13 +654,7 @@ class PostgresAdapter(Adapter):
     def _run_plain(self, conn: psycopg.Connection[Any], statement: str, limit: int) -> ResultPage:
         with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
             cur.execute(statement)  # type: ignore[arg-type]
-            if cur.description is None:
-                return ResultPage([], [], [], rowcount=cur.rowcount, status=cur.statusmessage or "")
-            rows = cur.fetchmany(limit + 1)
-            columns, types = _describe(conn, cur.description)
-            status = cur.statusmessage or ""
-        truncated = len(rows) > limit
-        return ResultPage(columns, types, rows[:limit], truncated=truncated, status=status)
+            return _plain_page(conn, cur, limit)
 
     def _recover(self, conn: psycopg.Connection[Any]) -> None:
         """Leave the query connection usable after an error (or drop it if it is broken)."""
@@ -723,6 +751,16 @@ def _plan_text(rows: list[dict[str, Any]]) -> str:
         raise QueryError("EXPLAIN returned no rows")
     value = next(iter(rows[0].values()))
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def _plain_page(conn: psycopg.Connection[Any], cur: psycopg.Cursor[Any], limit: int) -> ResultPage:
+    """The first ``limit`` rows of an executed statement (or its command tag when it returns none)."""
+    if cur.description is None:
+        return ResultPage([], [], [], rowcount=cur.rowcount, status=cur.statusmessage or "")
+    rows = cur.fetchmany(limit + 1)
+    columns, types = _describe(conn, cur.description)
+    truncated = len(rows) > limit
+    return ResultPage(columns, types, rows[:limit], truncated=truncated, status=cur.statusmessage or "")
 
 
 def _describe(conn: psycopg.Connection[Any], description: Any) -> tuple[list[str], list[str]]:
