@@ -42,6 +42,7 @@ class Target:
     state: Callable[[], tuple[Any, ...]]  # (row count, sum, table exists) read on the server
     statements: list[str]
     digests: list[tuple[str, str]]  # (normalized text as the server keeps it, with values filled in)
+    escape: str  # a statement that tries to turn the session's read-only mode off first
 
 
 PG_SETUP = "CREATE TABLE acct (id int PRIMARY KEY, v int); INSERT INTO acct SELECT g, g FROM generate_series(1, 20) g;"
@@ -78,6 +79,7 @@ def _pg_target(server: LiveServer, url: str) -> Target:
             ("TRUNCATE acct", ""),
             ("DROP TABLE acct", ""),
         ],
+        "SET default_transaction_read_only = off",
     )
 
 
@@ -113,6 +115,7 @@ def _maria_target(server: LiveServer, url: str) -> Target:
             ("TRUNCATE TABLE `acct`", ""),
             ("DROP TABLE `acct`", ""),
         ],
+        "SET SESSION TRANSACTION READ WRITE",
     )
 
 
@@ -188,6 +191,7 @@ async def test_read_only_session_refuses_every_write_on_every_path(target: Targe
         await started(pilot, app)
         screen = app.main_screen
         assert "READ-ONLY" in screen.query_one(StatusBar).render().plain
+        await _attempt(pilot, app, target.escape, "ctrl+r")  # whatever it answers, writes stay refused
         for statement in target.statements:
             # 1. run from the editor: the server (or the adapter, before it) refuses, and says so
             status = await _attempt(pilot, app, statement, "ctrl+r")
