@@ -19,6 +19,7 @@ pytestmark = pytest.mark.live_pg
 SETUP = """
 CREATE TABLE t (id int);
 CREATE FUNCTION bump() RETURNS int LANGUAGE sql AS 'INSERT INTO t VALUES (99) RETURNING id';
+CREATE SEQUENCE s;
 """
 ESCAPES = [
     "SET default_transaction_read_only = off",
@@ -59,6 +60,10 @@ def test_no_escape_from_a_read_only_session(pg_server: LiveServer, pg_scratch: s
         with pytest.raises(DbscopeError) as vacuum:
             adapter.run("VACUUM t")
         assert vacuum.value.hint and "--read-write" in vacuum.value.hint
+        # EXPLAIN ANALYZE of a SELECT with side effects is refused too (a sequence is not rolled back).
+        for query in ("SELECT bump()", "SELECT nextval('s')"):
+            with pytest.raises(ReadOnlyViolation):
+                adapter.explain(query, analyze=True)
         # Reading still works, session settings persist, and % needs no escaping.
         adapter.run("SET search_path = pg_catalog, public")
         assert adapter.run("SHOW search_path").rows == [("pg_catalog, public",)]
@@ -68,6 +73,7 @@ def test_no_escape_from_a_read_only_session(pg_server: LiveServer, pg_scratch: s
         adapter.close()
     assert refused == len(ESCAPES) * len(WRITES)
     assert pg_server.execute("SELECT count(*) FROM t", database) == [(0,)]
+    assert pg_server.execute("SELECT is_called FROM s", database) == [(False,)]
 
 
 def test_read_write_session_still_writes(pg_server: LiveServer, pg_scratch: str) -> None:

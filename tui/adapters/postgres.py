@@ -539,7 +539,10 @@ class PostgresAdapter(Adapter):
             conn = self._query_conn()
             try:
                 # A transaction that is always rolled back: ANALYZE of a write leaves no trace.
-                conn.execute("BEGIN READ WRITE" if analyze and writes else "BEGIN")
+                # READ ONLY in a read-only session whatever its defaults were set to: ANALYZE of a
+                # SELECT that calls nextval() or a writing function is refused, not run and rolled back.
+                begin = "BEGIN" if self.spec.read_write else "BEGIN READ ONLY"
+                conn.execute("BEGIN READ WRITE" if analyze and writes else begin)
                 try:
                     rows = conn.execute(sql).fetchall()  # type: ignore[arg-type]
                 finally:
