@@ -62,6 +62,14 @@ def machine() -> str:
     )
 
 
+def load_average() -> str:
+    """The machine's 1/5/15-minute load averages (other work on a 2-core box moves every number)."""
+    try:
+        return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def record(section: str, title: str, lines: Sequence[str]) -> None:
     """Replace (or append) ``section`` in RESULTS.md with a dated block of ``lines``."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -70,7 +78,7 @@ def record(section: str, title: str, lines: Sequence[str]) -> None:
             f"<!-- {section} -->",
             f"## {title}",
             "",
-            f"_Measured {stamp} on {machine()}._",
+            f"_Measured {stamp} on {machine()}; load average (1/5/15 min) when written: {load_average()}._",
             "",
             *lines,
             f"<!-- /{section} -->",

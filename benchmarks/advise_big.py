@@ -2,8 +2,10 @@
 the catalog queries it needs when they run alone through psql — the physical floor).
 
 The catalog queries are captured from the adapter itself (every statement it sends, with its
-parameters bound), written to benchmarks/.work/advise-queries.sql and run with
-`psql -f … -o /dev/null`, so the floor is exactly the same SQL.
+parameters bound, on every connection), written to benchmarks/.work/advise-queries.sql and run with
+`psql -f … -o /dev/null` one after the other, so the floor is exactly the same SQL. (dbscope runs
+the index and column queries on two extra connections while it reads the rest, so it can come under
+that floor.)
 
     python benchmarks/advise_big.py [--runs 5]
 """
@@ -11,6 +13,7 @@ parameters bound), written to benchmarks/.work/advise-queries.sql and run with
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -39,6 +42,19 @@ def capture_queries(url: str) -> list[str]:
             return original(sql, params)
 
         adapter._fetch = recording  # type: ignore[method-assign]
+        side_fetch = adapter._side_fetch
+
+        def side_recording(connection: Any) -> Any:
+            inner = side_fetch(connection)
+
+            def fetch(sql: str, params: Any = None) -> list[dict[str, Any]]:
+                captured.append(cursor.mogrify(sql, params) if params is not None else sql)
+                return inner(sql, params)
+
+            return fetch
+
+        # The indexes and columns are read on extra connections (in threads): capture those too.
+        adapter._side_fetch = side_recording  # type: ignore[method-assign]
         adapter.schema_facts(None)
     adapter.close()
     return captured
@@ -50,6 +66,7 @@ def main() -> None:
     parser.add_argument("--dsn", default="postgresql:///postgres")
     args = parser.parse_args()
     url = build(args.dsn, rebuild=False)
+    load = os.getloadavg()[0]
     dbscope = str(Path(sys.executable).with_name("dbscope"))
     ours = []
     findings = 0
@@ -74,6 +91,7 @@ def main() -> None:
     met_time = "met" if a.median <= 5 else "MISSED"
     met_ratio = "met" if ratio <= 2 else "MISSED"
     lines = [
+        f"- 1-minute load average at the start: {load:.2f}.",
         f"- `dbscope advise` (whole process, JSON out, {findings} findings): {a.describe()} — target ≤ 5 s: **{met_time}**.",
         f"- The same {len(queries)} catalog queries through `psql -f`: {f.describe()}.",
         f"- Ratio dbscope / psql floor: {ratio:.2f} — target ≤ 2: **{met_ratio}**.",

@@ -11,6 +11,7 @@ same entry point as `dbscope plan` (auto-detection included).
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 from _common import WORK, Sample, psql, record
@@ -40,6 +41,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--dsn", default="postgresql:///postgres")
     args = parser.parse_args()
+    load = os.getloadavg()[0]
     text = plan_text(args.dsn)
     from tui.plans import parse_plan
 
@@ -59,6 +61,7 @@ def main() -> None:
         "plan-parse",
         "Plan parse (5,000+ nodes)",
         [
+            f"- 1-minute load average at the start: {load:.2f}.",
             f"- Plan: EXPLAIN (ANALYZE, BUFFERS) of a 6,000-scan Append, {nodes:,} nodes, {len(text) / 1e6:.1f} MB JSON.",
             f"- `parse_plan` (detection + parse + derived metrics): {sample.describe('ms', 1000, 1)}.",
             f"- Target ≤ 100 ms: **{verdict}**.",
