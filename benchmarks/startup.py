@@ -46,22 +46,26 @@ def time_to_text(
     name = "bench" + uuid.uuid4().hex[:8]
     shell = " ".join(_quote(part) for part in command)
     prefix = " ".join(f"{k}={_quote(v)}" for k, v in (env or {}).items())
-    started = time.perf_counter()
-    subprocess.run(
-        [
-            "tmux",
-            "new-session",
-            "-d",
-            "-s",
-            name,
-            "-x",
-            "160",
-            "-y",
-            "48",
-            f"{prefix} TERM=xterm-256color {shell}; sleep 60",
-        ],
-        check=True,
-    )
+    new_session = [
+        "tmux",
+        "new-session",
+        "-d",
+        "-s",
+        name,
+        "-x",
+        "160",
+        "-y",
+        "48",
+        f"{prefix} TERM=xterm-256color {shell}; sleep 60",
+    ]
+    for _attempt in range(3):
+        started = time.perf_counter()
+        # tmux refuses now and then while its server exits after the previous session: retry
+        if subprocess.run(new_session, capture_output=True).returncode == 0:
+            break
+        time.sleep(0.3)
+    else:
+        raise RuntimeError("tmux could not start a session")
     try:
         pattern = re.compile(marker)
         while time.perf_counter() - started < timeout:

@@ -38,21 +38,14 @@ class Tmux:
     def __init__(self, command: list[str]) -> None:
         self.name = "tree" + uuid.uuid4().hex[:8]
         shell = " ".join("'" + part.replace("'", "'\\''") + "'" for part in command)
-        subprocess.run(
-            [
-                "tmux",
-                "new-session",
-                "-d",
-                "-s",
-                self.name,
-                "-x",
-                "160",
-                "-y",
-                "48",
-                f"TERM=xterm-256color {shell}; sleep 60",
-            ],
-            check=True,
-        )
+        command_line = ["tmux", "new-session", "-d", "-s", self.name, "-x", "160", "-y", "48"]
+        command_line.append(f"TERM=xterm-256color {shell}; sleep 60")
+        for _ in range(3):
+            # tmux refuses now and then while its server exits after the previous session: retry
+            if subprocess.run(command_line, capture_output=True).returncode == 0:
+                return
+            time.sleep(0.3)
+        raise RuntimeError("tmux could not start a session")
 
     def screen(self) -> str:
         return subprocess.run(
