@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -97,6 +98,8 @@ class DbscopeApp(App[int]):
             self.set_keymap(self.settings.keys)
         self._had_tty = False
         self.first_frame_shown = False  # Textual's Ready: the first layout is on screen
+        self.connect_after_first_frame = False  # set when the first frame shows a prefetched preview
+        self.session_opened = threading.Event()  # set by open_session (catalog loads may wait for it)
 
     # -- lifecycle --------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -114,10 +117,18 @@ class DbscopeApp(App[int]):
 
     def on_ready(self) -> None:
         self.first_frame_shown = True
-        if self.prefetch is None:
-            # The first frame is out (with the tree when the prefetched session was ready in time):
-            # now mount the panes it did not need. A pending prefetch does this when it arrives.
-            self.main_screen.call_after_refresh(self.main_screen.ensure_panes)
+        main = self.main_screen
+        if self.connect_after_first_frame:
+            # The first frame showed the catalog the helper process read; now open our own session
+            # (its driver import would have delayed that frame).
+            self.connect_after_first_frame = False
+            main.start_connect("connect")
+            main.call_after_refresh(main.ensure_panes)
+            return
+        if self.prefetch is None or self.prefetch.done:
+            # The first frame is out (with the tree when the prefetch was ready in time): now mount
+            # the panes it did not need. A pending prefetch does this when it arrives.
+            main.call_after_refresh(main.ensure_panes)
 
     @property
     def main_screen(self) -> MainScreen:
@@ -180,11 +191,14 @@ class DbscopeApp(App[int]):
         if self.prefetch is not None and self.adapter is None:
             prefetch = self.prefetch
             try:
-                self.adapter, server = prefetch.take()
-            finally:
-                if prefetch.error is not None:
-                    self.prefetch = None
-            return server
+                taken = prefetch.take()  # a thread's session; None after a helper process
+            except BaseException:
+                self.prefetch = None
+                raise
+            if taken is not None:
+                self.adapter, server = taken
+                self.session_opened.set()
+                return server
         if self.spec is None and self.prepare is not None:
             self.spec = self.prepare(self.report_progress)
             self.report_progress(f"connecting to {self.spec.display}")
@@ -194,18 +208,16 @@ class DbscopeApp(App[int]):
             from tui.adapters import open_adapter
 
             self.adapter = open_adapter(self.spec, mongo_sample_size=self.settings.mongo_sample_size)
-        return self.adapter.connect()
-
-    @property
-    def prefetch_ready(self) -> bool:
-        """Whether the prefetched session can be taken without waiting."""
-        return self.prefetch is not None and self.prefetch.done and self.prefetch.error is None
+        server = self.adapter.connect()
+        self.session_opened.set()
+        return server
 
     def take_prefetched_roots(self) -> list[CatalogNode] | None:
-        """The tree's first level read with the prefetched session (once), else None."""
-        if self.prefetch is None:
+        """The tree's first level read at start-up (once, when it is there by now), else None."""
+        prefetch = self.prefetch
+        if prefetch is None or not prefetch.done:
             return None
-        prefetch, self.prefetch = self.prefetch, None
+        self.prefetch = None
         return prefetch.take_roots()
 
     def report_progress(self, text: str) -> None:

@@ -39,6 +39,7 @@ from tui.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from tui.app import DbscopeApp
     from tui.core.connspec import ConnectionSpec
+    from tui.core.session import ServerInfo
     from tui.widgets.advisor_panel import AdvisorPanel
     from tui.widgets.plan_view import PlanView
     from tui.widgets.query_editor import QueryEditor
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
 CANCELLABLE_GROUPS = frozenset(
     {"catalog", "detail", "query", "explain", "advisor", "databases", "schema", "top", "profile"}
 )
+SESSION_WAIT_S = 15.0  # a catalog load waits this long for a session still opening at start-up
+PREVIEW_WAIT_S = 1.0  # the start-up helper process gets this long before we connect without it
 _UNTRACKED_GROUPS = frozenset({"tree-loader", "cancel", "default"})
 CENTRE_TABS = ("object", "query", "plan", "results", "top", "history")
 
@@ -62,6 +65,15 @@ class AdvisorPane(Vertical, can_focus=True):
         "findings after EXPLAIN or after opening a plan file. `a` shows or hides it (on narrow terminals "
         "it opens over the centre); `z` gives it the whole screen."
     )
+
+
+class LateFooter(Footer):
+    """The footer, mounted after the first frame: it shows the current keys at once (a footer otherwise
+    waits for the next change of bindings, which may not come until the user moves the focus)."""
+
+    def on_mount(self) -> None:
+        # Textual also runs Footer.on_mount (every class of the MRO gets the message).
+        self.bindings_changed(self.screen)
 
 
 def _short(statement: str, width: int = 60) -> str:
@@ -133,6 +145,8 @@ class MainScreen(WorkbenchMixin, Screen[None]):
         self._schema_facts: dict[str, object] = {}  # per schema, for the table advisor (reset on switch)
         self._panes_mounted: list[AwaitMount] = []  # ensure_panes() ran: awaitables of its mounts
         self._editor_engine = "postgresql"  # for the query editor when it is built
+        self._preview_shown = False  # the tree shows the start-up helper's catalog (tui.prefetch)
+        self._preview_waited = 0.0  # seconds spent waiting for that helper
 
     @property
     def dbscope(self) -> DbscopeApp:
@@ -216,7 +230,7 @@ class MainScreen(WorkbenchMixin, Screen[None]):
                 self.query_one("#plan", TabPane).mount(PlanView(id="plan-view")),
                 self.query_one("#results", TabPane).mount(ResultsGrid(id="results-grid")),
                 self.query_one("#advisor", AdvisorPane).mount(AdvisorPanel(id="advisor-panel")),
-                self.mount(Footer(id="footer")),
+                self.mount(LateFooter(id="footer")),
             ]
             self.query("#footer-slot").remove()
         self.dbscope.check_keymap()
@@ -261,7 +275,11 @@ class MainScreen(WorkbenchMixin, Screen[None]):
 
     # -- catalog source (runs in the tree's thread worker) ------------------------------------------
     def _catalog_source(self, node: CatalogNode | None) -> list[CatalogNode]:
-        adapter = self.dbscope.adapter
+        app = self.dbscope
+        if app.adapter is None and not app.session_started:
+            # The tree may show the start-up preview before the session is open: wait for it.
+            app.session_opened.wait(SESSION_WAIT_S)
+        adapter = app.adapter
         if adapter is None or adapter.server is None:
             raise Disconnected("not connected", hint="wait for the connection, or press ctrl+r")
         return adapter.roots() if node is None else adapter.children(node)
@@ -270,11 +288,41 @@ class MainScreen(WorkbenchMixin, Screen[None]):
     def start_connect(self, reason: str = "connect") -> None:
         self.status.connected = False
         self.status.state = "connecting…" if reason == "connect" else "reconnecting…"
-        if reason == "connect" and self.dbscope.prefetch_ready:
-            # The session opened while Textual started (tui.launch): the first frame shows the tree.
-            self.on_connected(Connected(self.dbscope.open_session(reason), reason=reason))
+        app = self.dbscope
+        prefetch = app.prefetch
+        if reason == "connect" and prefetch is not None and prefetch.use_fork and not app.session_started:
+            if not prefetch.done and self._preview_waited < PREVIEW_WAIT_S:
+                # The helper process is still reading: the first frame goes out without the tree,
+                # the tree follows as soon as the helper answers (checked every 10 ms, briefly).
+                self._preview_waited += 0.01
+                self.set_timer(0.01, lambda: self.start_connect(reason))
+                return
+            if prefetch.preview_ready:
+                assert prefetch.server is not None
+                self._show_preview(prefetch.server, app.take_prefetched_roots() or [])
+                if not app.first_frame_shown:
+                    app.connect_after_first_frame = True  # the app's Ready opens our own session
+                    return
+                self.call_after_refresh(self.ensure_panes)
+            app.prefetch = None  # whatever it read is shown (or it failed): our own session now
+        elif reason == "connect" and prefetch is not None and prefetch.preview_ready:
+            # A thread opened the session while Textual started: the first frame shows the tree.
+            self.on_connected(Connected(app.open_session(reason), reason=reason))
             return
         self._connect(reason)
+
+    def _show_preview(self, server: ServerInfo, roots: list[CatalogNode]) -> None:
+        """What the start-up helper read: the server in the status bar, the first catalog level in the
+        tree (its loads wait for the session, which the connect worker opens next)."""
+        status = self.status
+        status.engine = server.engine
+        status.version = server.version
+        if self.dbscope.spec is not None:
+            status.where = _where(server.user, self.dbscope.spec, server.database)
+        self.detail.engine = server.engine
+        self._editor_engine = "mysql" if server.engine == "mariadb" else server.engine
+        self._preview_shown = True
+        self.schema_pane.tree.load_roots(self._catalog_source, roots=roots)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="connect", description="connecting")
     def _connect(self, reason: str) -> None:
@@ -321,7 +369,8 @@ class MainScreen(WorkbenchMixin, Screen[None]):
                 self.detail.query_one("#detail-header", Static).update(
                     f"Switched to database {server.database}. Open a table with enter."
                 )
-            tree.load_roots(self._catalog_source, roots=roots)
+            if not (message.reason == "connect" and self._preview_shown):
+                tree.load_roots(self._catalog_source, roots=roots)
         if message.reason != "connect":
             self.notify(f"{server.engine} {server.version} · database {server.database}", title="Connected")
 
