@@ -123,8 +123,7 @@ class DbscopeApp(App[int]):
             # (its driver import would have delayed that frame).
             self.connect_after_first_frame = False
             main.start_connect("connect")
-            main.call_after_refresh(main.ensure_panes)
-            return
+            return  # the panes mount once the session is open (Connected): the session goes first
         if self.prefetch is None or self.prefetch.done:
             # The first frame is out (with the tree when the prefetch was ready in time): now mount
             # the panes it did not need. A pending prefetch does this when it arrives.

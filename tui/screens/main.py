@@ -303,7 +303,6 @@ class MainScreen(WorkbenchMixin, Screen[None]):
                 if not app.first_frame_shown:
                     app.connect_after_first_frame = True  # the app's Ready opens our own session
                     return
-                self.call_after_refresh(self.ensure_panes)
             app.prefetch = None  # whatever it read is shown (or it failed): our own session now
         elif reason == "connect" and prefetch is not None and prefetch.preview_ready:
             # A thread opened the session while Textual started: the first frame shows the tree.
