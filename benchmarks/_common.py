@@ -87,7 +87,7 @@ def record(section: str, title: str, lines: Sequence[str]) -> None:
     text = (
         RESULTS.read_text()
         if RESULTS.exists()
-        else "# Benchmark results\n\nWritten by the scripts in benchmarks/; do not edit by hand.\n"
+        else "# Benchmark results\n\nEach section below is written by its script in benchmarks/; do not edit by hand.\n"
     )
     pattern = re.compile(rf"<!-- {re.escape(section)} -->.*?<!-- /{re.escape(section)} -->", re.S)
     text = (
