@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -202,23 +201,13 @@ def _deep(count: int) -> dict[str, Any]:
     return {"Plan": root}
 
 
-def _best_of(runs: int, call: Any) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def test_5000_node_plan_parses_fast() -> None:
+def test_5000_node_plan_parses_whole() -> None:
+    """Its speed is measured by benchmarks/plan_parse.py; here, that nothing is lost on the way."""
     data = _wide(5000)
     plan = parse_postgres_plan(data)
     assert len(list(plan.nodes())) == 5000
     assert plan.root.rows_removed == 90
-    assert _best_of(3, lambda: parse_postgres_plan(data)) < 0.1
-    text = json.dumps(data, indent=2)
-    assert _best_of(3, lambda: parse_plan(text)) < 0.2  # json.loads of 5 MB included
+    assert len(list(parse_plan(json.dumps(data, indent=2)).nodes())) == 5000
 
 
 def test_5000_deep_plan_no_recursion_error() -> None:
@@ -231,7 +220,6 @@ def test_5000_deep_plan_no_recursion_error() -> None:
     assert plan.root.time_exclusive_ms == 0 and plan.node_by_id(4999).time_exclusive_ms == 0.01  # type: ignore[union-attr]
     text = render_plan_text(plan, [])
     assert text.count("#4999 Seq Scan") == 1
-    assert _best_of(3, lambda: parse_postgres_plan(_deep(5000))) < 0.2  # includes building the input
 
 
 def test_deeply_nested_json_text_is_an_input_error() -> None:

@@ -275,6 +275,7 @@ def system_folder(count: int) -> CatalogNode:
         type_label="",
         has_children=count > 0,
         key=("system-databases",),
+        meta={"system": True},
     )
 
 

@@ -92,6 +92,7 @@ def schema_nodes(fetch: Fetch, database: str) -> list[CatalogNode]:
             has_children=True,
             database=database,
             key=("system-schemas",),
+            meta={"system": True},
         )
     )
     return nodes

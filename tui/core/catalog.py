@@ -46,6 +46,8 @@ class CatalogNode:
 
     ``key`` identifies the node for the adapter that produced it (for ``children``/``detail``);
     ``qualified_name`` is what a person would type (``shop.orders``), quoted where the engine needs it.
+    ``meta["system"]`` marks the server's own schemas or databases (and their folder): the tree's
+    filter does not load them unasked.
     """
 
     kind: str

@@ -302,6 +302,17 @@ class SchemaTree(Tree[CatalogNode | None]):
             stack.extend(node.children)
         return self.prefetch(containers)
 
+    def prefetch_user_schemas(self) -> int:
+        """Prefetch the objects of every loaded database and user schema (not the system schemas'
+        folder), so `/` finds a table its schema was never expanded for; returns how many were queued."""
+        containers: list[TreeNode[CatalogNode | None]] = []
+        for entry in self.index.entries:
+            if entry.node.kind in ("database", "schema"):
+                node = self.get_node_by_id(entry.tree_node_id)
+                if not _under_system_folder(node):
+                    containers.append(node)
+        return self.prefetch(containers)
+
     @property
     def busy(self) -> bool:
         return bool(self._pending)
@@ -454,14 +465,25 @@ class SchemaTree(Tree[CatalogNode | None]):
         return width + (2 if node.allow_expand else 0)
 
 
+def _under_system_folder(node: TreeNode[CatalogNode | None]) -> bool:
+    """The node is or lies under a node the adapter marked ``meta["system"]`` (the server's own)."""
+    current: TreeNode[CatalogNode | None] | None = node
+    while current is not None:
+        if current.data is not None and current.data.meta.get("system"):
+            return True
+        current = current.parent
+    return False
+
+
 class SchemaPane(Vertical):
     """The left pane: the schema tree and, after `/`, a filter input with the matching names."""
 
     PANE_TITLE = "Schema tree"
     HELP = SchemaTree.HELP + (
         "\n\nWhile filtering: type to narrow, `up`/`down` pick a match, `enter` jumps to it and opens it, "
-        "`escape` goes back to the tree. The filter searches the names loaded so far; ctrl+p → "
-        '"object: load all names" fetches the rest.'
+        "`escape` goes back to the tree. Opening the filter loads every user schema's objects in the "
+        "background (the matches grow as they arrive); ctrl+p → \"object: load all names\" also "
+        "fetches the system schemas' and the loaded tables' folders."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close_filter", "Close filter", show=False, id="filter-close"),
@@ -501,7 +523,14 @@ class SchemaPane(Vertical):
         self._show_filter(True)
         field_ = self.query_one("#tree-filter", Input)
         field_.focus()
+        self.tree.prefetch_user_schemas()
         self._search(field_.value)
+
+    def on_schema_tree_children_loaded(self, message: SchemaTree.ChildrenLoaded) -> None:
+        # Not stopped: the screen counts loads too. New databases bring schemas to prefetch in turn.
+        if self.filtering:
+            self.tree.prefetch_user_schemas()
+            self._search(self.query_one("#tree-filter", Input).value)
 
     def action_close_filter(self) -> None:
         if self.filtering:
@@ -541,6 +570,8 @@ class SchemaPane(Vertical):
             info = f"{total:,} of {loaded:,} names match (first {len(matches)} shown)"
         else:
             info = f"{total:,} of {loaded:,} names match"
+        if self.tree.busy:
+            info += " · loading more names…"
         self.query_one("#filter-info", Static).update(Text(info, style="dim"))
         self.last_search_ms = (time.perf_counter() - started) * 1000
 
