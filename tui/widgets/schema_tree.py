@@ -134,12 +134,15 @@ class SchemaTree(Tree[CatalogNode | None]):
     HELP = (
         "**Schema tree** — the server's objects, loaded as you expand them.\n\n"
         "`enter` opens a table or view in the detail pane (or expands a folder), `space` expands or "
-        "collapses, `j`/`k` move, `/` filters the loaded names as you type, `r` reloads the node."
+        "collapses, `right`/`l` expands or steps in, `left`/`h` collapses or steps out, `j`/`k` move, "
+        "`/` filters the names as you type, `r` reloads the node."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="open"),
         Binding("j", "cursor_down", "Down", show=False, id="tree-down"),
         Binding("k", "cursor_up", "Up", show=False, id="tree-up"),
+        Binding("right,l", "expand_or_child", "Expand / child", show=False, id="tree-expand"),
+        Binding("left,h", "collapse_or_parent", "Collapse / parent", show=False, id="tree-collapse"),
     ]
 
     class ChildrenLoaded(Message):
@@ -441,6 +444,26 @@ class SchemaTree(Tree[CatalogNode | None]):
             self.post_message(self.OpenRequested(node.data))
         elif node.allow_expand:
             node.toggle()
+
+    def action_expand_or_child(self) -> None:
+        """Expand a closed node; on an open one, step to its first child."""
+        node = self.cursor_node
+        if node is None or not node.allow_expand:
+            return
+        if not node.is_expanded:
+            node.expand()
+        elif node.children:
+            self.move_cursor(node.children[0])
+
+    def action_collapse_or_parent(self) -> None:
+        """Collapse an open node; on a closed one or a leaf, step to its parent."""
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent)
 
     def reveal(self, tree_node_id: int) -> TreeNode[CatalogNode | None] | None:
         """Expand the ancestors of a node, move the cursor to it and scroll it into view."""
