@@ -26,7 +26,12 @@ from pymysql.constants import FIELD_TYPE
 
 from tui.adapters import mysql_catalog as catalog
 from tui.adapters.base import Adapter
-from tui.adapters.mysql_errors import map_error
+from tui.adapters.mysql_errors import (
+    MARIADB_STATEMENT_TIMEOUT,
+    MYSQL_STATEMENT_TIMEOUT,
+    QUERY_INTERRUPTED,
+    map_error,
+)
 from tui.adapters.mysql_options import MySQLParams, resolve
 from tui.adapters.mysql_sql import (
     READ_ONLY_HINT,
@@ -96,6 +101,7 @@ DIGEST_SORTS = {
     "no_index": "SUM_NO_INDEX_USED + SUM_NO_GOOD_INDEX_USED",
 }
 PICOSECONDS_PER_MS = 1e9
+STATEMENT_TIMEOUTS = (MYSQL_STATEMENT_TIMEOUT, MARIADB_STATEMENT_TIMEOUT)
 
 
 def flavor_and_version(server_version: str) -> tuple[str, str, int]:
@@ -715,17 +721,53 @@ class MySQLAdapter(Adapter):
         rows = list(cur.fetchmany(limit + 1))
         truncated = len(rows) > limit
         if truncated:
-            # The server would keep streaming the rest, and PyMySQL can only skip rows by reading them:
-            # closing the socket stops the server instead (the next statement opens a fresh session).
-            result = getattr(cur, "_result", None)
-            if result is not None:
-                result.unbuffered_active = False
-            cur.connection = None
-            self._drop(conn, "_query")
+            self._stop_streaming(conn, cur)
         else:
             cur.close()
         rows = rows[:limit]
         return ResultPage(columns, types, rows, truncated=truncated, status=f"SELECT {len(rows)}")
+
+    def _stop_streaming(self, conn: pymysql.connections.Connection, cur: pymysql.cursors.SSCursor) -> None:
+        """End an unbuffered result at the cap and keep the session (user variables, SET SESSION,
+        temporary tables, an open transaction). The server would stream every remaining row, and the
+        protocol can only skip rows by reading them: ``KILL QUERY`` from a side connection stops the
+        statement, then the rows already in flight are read and dropped until the server's
+        "interrupted" error (or the end, when the statement had finished sending). A stale KILL QUERY
+        that reaches an idle session is harmless: the server resets it when the next command starts.
+        Only when no side connection can be opened is the query connection closed instead (the next
+        statement then opens a fresh session)."""
+        try:
+            side = self._open(timeout=5)
+        except DbscopeError:
+            side = None
+        if side is not None:
+            try:
+                with side.cursor() as side_cur:
+                    side_cur.execute(f"KILL QUERY {int(conn.thread_id())}")
+                killed = True
+            except (pymysql.Error, OSError):
+                killed = False
+            finally:
+                with contextlib.suppress(pymysql.Error, OSError):
+                    side.close()
+            if killed:
+                try:
+                    result = getattr(cur, "_result", None)
+                    if result is not None:
+                        result._finish_unbuffered_query()
+                    cur.close()
+                    return
+                except pymysql.OperationalError as exc:
+                    if exc.args and exc.args[0] in (QUERY_INTERRUPTED, *STATEMENT_TIMEOUTS):
+                        cur.connection = None  # the result ended with the interruption: nothing left
+                        return
+                except (pymysql.Error, OSError):
+                    pass
+        result = getattr(cur, "_result", None)
+        if result is not None:
+            result.unbuffered_active = False
+        cur.connection = None
+        self._drop(conn, "_query")
 
     def top_statements(self, limit: int = 50, sort: str = "total") -> list[StatementStat]:
         cap = self.capabilities.statement_stats
