@@ -633,7 +633,7 @@ class PostgresAdapter(Adapter):
         with self._query_lock:
             conn = self._query_conn()
             try:
-                if first_word(statement) in _STREAMABLE:
+                if self._streamable(statement):
                     page = self._run_cursor(conn, statement, limit)
                 elif self.spec.read_write:
                     page = self._run_plain(conn, statement, limit)
@@ -644,6 +644,15 @@ class PostgresAdapter(Adapter):
                 raise self._run_error(exc) from None
         page.elapsed_ms = (time.perf_counter() - started) * 1000
         return page
+
+    def _streamable(self, statement: str) -> bool:
+        """Whether the statement's rows can come through a server-side cursor (DECLARE … CURSOR takes
+        a SELECT, VALUES or TABLE, and a WITH … SELECT without data-modifying CTEs); the others are
+        read whole by the client, so only the statements that return few rows should take that path."""
+        head = first_word(statement)
+        if head in _STREAMABLE:
+            return True
+        return head == "with" and not self.statement_writes(statement)
 
     def _run_error(self, exc: psycopg.Error) -> DbscopeError:
         error = map_error(exc, self.spec)
