@@ -18,6 +18,10 @@ from tui.core.finding import Finding
 
 PG_MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1
 MYSQL_MAX_IDENTIFIER_CHARS = 64
+# InnoDB builds and drops secondary indexes in place while writes continue; other engines (MyISAM, Aria,
+# MEMORY…) refuse that clause and need a table copy that blocks writes.
+MYSQL_ONLINE = "ALGORITHM=INPLACE, LOCK=NONE"
+MYSQL_COPY = "ALGORITHM=COPY, LOCK=SHARED"
 
 
 @cache
@@ -130,17 +134,19 @@ def create_index(
     include: Sequence[str] = (),
     concurrently: bool = True,
     dialect: str = "postgresql",
+    mysql_clause: str = MYSQL_ONLINE,
 ) -> str:
     """``CREATE INDEX CONCURRENTLY name ON schema.table [USING method] (cols) [INCLUDE (…)] [WHERE …];``
 
-    MySQL/MariaDB: ``ALTER TABLE t ADD INDEX name (cols), ALGORITHM=INPLACE, LOCK=NONE;``."""
+    MySQL/MariaDB: ``ALTER TABLE t ADD INDEX name (cols), ALGORITHM=INPLACE, LOCK=NONE;`` (``mysql_clause``
+    replaces the algorithm and lock for engines that cannot build an index in place)."""
     parts = _parts(columns)
     cols = ", ".join(p.render(dialect) for p in parts)
     if dialect in ("mysql", "mariadb"):
         kind = "UNIQUE INDEX" if unique else "INDEX"
         return (
             f"ALTER TABLE {qualify(schema, table, dialect)} ADD {kind} {quote_ident(name, dialect)} "
-            f"({cols}), ALGORITHM=INPLACE, LOCK=NONE;"
+            f"({cols}), {mysql_clause};"
         )
     text = "CREATE UNIQUE INDEX" if unique else "CREATE INDEX"
     if concurrently:
@@ -163,13 +169,14 @@ def drop_index(
     table: str | None = None,
     concurrently: bool = True,
     dialect: str = "postgresql",
+    mysql_clause: str = MYSQL_ONLINE,
 ) -> str:
     if dialect in ("mysql", "mariadb"):
         if not table:
             raise ValueError("MySQL DROP INDEX needs the table")
         return (
             f"ALTER TABLE {qualify(schema, table, dialect)} DROP INDEX {quote_ident(name, dialect)}, "
-            "ALGORITHM=INPLACE, LOCK=NONE;"
+            f"{mysql_clause};"
         )
     conc = " CONCURRENTLY" if concurrently else ""
     return f"DROP INDEX{conc} IF EXISTS {qualify(schema, name)};"

@@ -1,8 +1,9 @@
 """Helpers the MySQL/MariaDB rule modules share: which table a plan node reads (aliases resolved from the
 query), the condition that applies to it, rows examined and kept in every plan format, index DDL from
-templates (``ALTER TABLE … ADD INDEX …, ALGORITHM=INPLACE, LOCK=NONE``), hiding an index before
-dropping it (MySQL 8 ``INVISIBLE``, MariaDB 10.6+ ``IGNORED``) and the statement that recreates an
-index exactly as the catalog describes it.
+templates (``ALTER TABLE … ADD INDEX …, ALGORITHM=INPLACE, LOCK=NONE`` on InnoDB; ``ALGORITHM=COPY,
+LOCK=SHARED`` on the engines that refuse an in-place build — MyISAM, Aria, MEMORY…), hiding an index
+before dropping it (MySQL 8 ``INVISIBLE``, MariaDB 10.6+ ``IGNORED``) and the statement that recreates
+an index exactly as the catalog describes it.
 
 Plan formats differ in where facts sit: JSON v1 and MariaDB put the condition, ``filtered`` and
 ``possible_keys`` on the table; TREE and JSON v2 put the condition on a ``Filter`` parent and give
@@ -300,17 +301,53 @@ def engine_of(ctx: PlanContext) -> str:
     return ctx.plan.engine
 
 
+def table_engine(detail: ObjectDetail | None) -> str | None:
+    """The storage engine the catalog reported for the table (``InnoDB``, ``MyISAM``…), None if unknown."""
+    if detail is None:
+        return None
+    value = detail.stat("Engine") or detail.node.meta.get("engine")
+    return str(value) if value else None
+
+
+def builds_online(detail: ObjectDetail | None) -> bool:
+    """True when index DDL on this table can run ``ALGORITHM=INPLACE, LOCK=NONE``: InnoDB, or an engine
+    the facts do not name (InnoDB is the default engine of both servers)."""
+    engine = table_engine(detail)
+    return engine is None or engine.lower() == "innodb"
+
+
+def index_clause(detail: ObjectDetail | None) -> str:
+    """The ALGORITHM/LOCK clause index DDL on this table runs with."""
+    return ddl.MYSQL_ONLINE if builds_online(detail) else ddl.MYSQL_COPY
+
+
+def copy_note(detail: ObjectDetail | None) -> str:
+    """A sentence for findings whose DDL copies the table because its engine builds no index in place."""
+    if builds_online(detail):
+        return ""
+    return (
+        f" {table_engine(detail)} tables cannot build or drop an index in place: the statement copies the "
+        "table (ALGORITHM=COPY) and blocks writes until it finishes (LOCK=SHARED)."
+    )
+
+
 def index_statements(cand: IndexCandidate, detail: ObjectDetail | None) -> tuple[str, str, str]:
     """(name, ALTER TABLE … ADD INDEX …, ALTER TABLE … DROP INDEX …) for a new index."""
     name = ddl.index_name(cand.table, cand.columns, [i.name for i in table_indexes(detail)], dialect=DIALECT)
-    create = ddl.create_index(cand.schema, cand.table, cand.key_parts(), name=name, dialect=DIALECT)
-    drop = ddl.drop_index(cand.schema, name, table=cand.table, dialect=DIALECT)
+    clause = index_clause(detail)
+    create = ddl.create_index(
+        cand.schema, cand.table, cand.key_parts(), name=name, dialect=DIALECT, mysql_clause=clause
+    )
+    drop = ddl.drop_index(cand.schema, name, table=cand.table, dialect=DIALECT, mysql_clause=clause)
     return name, create, drop
 
 
-def recreate_statement(index: Index, schema: str | None, table: str) -> str:
+def recreate_statement(
+    index: Index, schema: str | None, table: str, detail: ObjectDetail | None = None
+) -> str:
     """``ALTER TABLE … ADD [UNIQUE|FULLTEXT|SPATIAL] INDEX name (parts)`` exactly as the index is now:
-    prefix lengths, DESC, functional parts. FULLTEXT and SPATIAL cannot be added with LOCK=NONE."""
+    prefix lengths, DESC, functional parts. FULLTEXT and SPATIAL cannot be added with LOCK=NONE; tables of
+    engines other than InnoDB (``detail``) get ``ALGORITHM=COPY, LOCK=SHARED``."""
     parts = index.options.get("key_parts") if index.options else None
     rendered: list[str] = []
     if parts:
@@ -335,15 +372,17 @@ def recreate_statement(index: Index, schema: str | None, table: str) -> str:
             method, "UNIQUE INDEX" if index.unique else "INDEX"
         )
         name = " " + ddl.quote_ident(index.name, DIALECT)
-    lock = "SHARED" if method in ("fulltext", "spatial") else "NONE"
-    return (
-        f"ALTER TABLE {ddl.qualify(schema, table, DIALECT)} ADD {kind}{name} ({', '.join(rendered)}), "
-        f"ALGORITHM=INPLACE, LOCK={lock};"
-    )
+    if not builds_online(detail):
+        clause = ddl.MYSQL_COPY
+    elif method in ("fulltext", "spatial"):
+        clause = "ALGORITHM=INPLACE, LOCK=SHARED"
+    else:
+        clause = ddl.MYSQL_ONLINE
+    return f"ALTER TABLE {ddl.qualify(schema, table, DIALECT)} ADD {kind}{name} ({', '.join(rendered)}), {clause};"
 
 
-def drop_statement(index: Index, schema: str | None, table: str) -> str:
-    return ddl.drop_index(schema, index.name, table=table, dialect=DIALECT)
+def drop_statement(index: Index, schema: str | None, table: str, detail: ObjectDetail | None = None) -> str:
+    return ddl.drop_index(schema, index.name, table=table, dialect=DIALECT, mysql_clause=index_clause(detail))
 
 
 def hide_statements(
@@ -362,20 +401,29 @@ def hide_statements(
 
 
 def removal_steps(
-    engine: str, version: int, schema: str | None, table: str, index: Index
+    engine: str,
+    version: int,
+    schema: str | None,
+    table: str,
+    index: Index,
+    detail: ObjectDetail | None = None,
 ) -> tuple[list[str], list[str], str]:
     """(ddl, rollback, advice) to remove an index safely: hide it first where the server can, watch,
-    then drop; every step paired with its undo."""
-    drop = drop_statement(index, schema, table)
-    recreate = recreate_statement(index, schema, table)
+    then drop; every step paired with its undo. ``detail`` (the table) decides the ALGORITHM/LOCK."""
+    drop = drop_statement(index, schema, table, detail)
+    recreate = recreate_statement(index, schema, table, detail)
     hidden = hide_statements(engine, version, schema, table, index)
     if hidden is None:
-        return [drop], [recreate], "Drop it; the rollback recreates it exactly as it is defined now."
+        return (
+            [drop],
+            [recreate],
+            "Drop it; the rollback recreates it exactly as it is defined now." + copy_note(detail),
+        )
     hide, show = hidden
     word = "INVISIBLE" if engine == "mysql" else "IGNORED"
     return (
         [hide, drop],
         [show, recreate],
         f"Make it {word} first (instant, no rebuild: the optimizer stops using it while it is still "
-        "maintained), watch the workload, then drop it; each step has its undo.",
+        "maintained), watch the workload, then drop it; each step has its undo." + copy_note(detail),
     )

@@ -24,6 +24,7 @@ from tui.advisor.rules.mysql_common import (
     MyRelation,
     candidate_for,
     condition,
+    copy_note,
     index_statements,
     kept_fraction,
     parents,
@@ -89,7 +90,7 @@ def index_advice(rel: MyRelation, cond: str | None) -> tuple[str, list[str], lis
         text += ", equality columns first and the range column last"
     if rel.detail is None:
         text += "; the table's existing indexes are unknown here (no schema facts), so check none already leads with these columns"
-    return text + ".", [create], [drop]
+    return text + "." + copy_note(rel.detail), [create], [drop]
 
 
 def check(ctx: PlanContext) -> list[Finding]:

@@ -28,6 +28,7 @@ from tui.advisor.rules.mysql_common import (
     MyRelation,
     candidate_for,
     condition,
+    copy_note,
     index_statements,
     kept_fraction,
     parents,
@@ -151,7 +152,7 @@ def _low_filtered(
                 f"The optimal indexing strategy here is a composite B-tree index on {cand.describe()}: the key "
                 "columns the lookup uses, then the condition's columns, so rows are rejected in the index "
                 "instead of after reading them."
-            )
+            ) + copy_note(rel.detail)
     return plan_finding(
         LOW_FILTERED_ID,
         "warning" if examined >= 10_000 else "info",
@@ -228,6 +229,7 @@ def _partial_key(
         recommendation=(
             f"Put the equality columns first and the range column last: {cand.describe()}"
             + (f" — the index {visible.name} already has that order." if visible is not None else ".")
+            + (copy_note(rel.detail) if ddl_list else "")
         ),
         evidence={
             "used_key_parts": len(used),

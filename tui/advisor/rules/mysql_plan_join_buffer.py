@@ -19,6 +19,7 @@ from tui.advisor.rules.mysql_common import (
     MyRelation,
     candidate_for,
     condition,
+    copy_note,
     index_statements,
     is_table_access,
     parents,
@@ -199,7 +200,7 @@ def _advice(rel: MyRelation, cond: str | None) -> tuple[str, list[str], list[str
     _name, create, drop = index_statements(cand, rel.detail)
     return (
         f"The optimal indexing strategy for this join is a B-tree index on {rel.qualified} {cand.describe()}, "
-        "the join column(s) after any equality filter columns.",
+        "the join column(s) after any equality filter columns." + copy_note(rel.detail),
         [create],
         [drop],
     )

@@ -27,6 +27,7 @@ from tui.advisor.rules.mysql_common import (
     MyRelation,
     candidate_for,
     condition,
+    copy_note,
     index_statements,
     is_table_access,
     parents,
@@ -175,7 +176,8 @@ def _candidate_advice(rel: MyRelation, cand: Any, what: str) -> tuple[str, list[
     _name, create, drop = index_statements(cand, rel.detail)
     return (
         f"The optimal indexing strategy for this {what} is a B-tree index on {cand.describe()}: equality columns "
-        f"first, then the {what} keys, so rows leave the index already in order and no sort is needed.",
+        f"first, then the {what} keys, so rows leave the index already in order and no sort is needed."
+        + copy_note(rel.detail),
         [create],
         [drop],
     )

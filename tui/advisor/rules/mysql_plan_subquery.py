@@ -20,6 +20,7 @@ from tui.advisor.rules.mysql_common import (
     ENGINES,
     candidate_for,
     condition,
+    copy_note,
     index_statements,
     is_table_access,
     parents,
@@ -183,7 +184,10 @@ def _advice(root: PlanNode, ctx: PlanContext) -> tuple[str, list[str], list[str]
     _name, create, drop = index_statements(cand, rel.detail)
     return (
         f"Each execution reads {rel.qualified} in full; an index on the correlated column(s) {cand.describe()} "
-        "turns every execution into an index lookup. Better still: " + rewrite[0].lower() + rewrite[1:],
+        "turns every execution into an index lookup. Better still: "
+        + rewrite[0].lower()
+        + rewrite[1:]
+        + copy_note(rel.detail),
         [create],
         [drop],
         rel.qualified,

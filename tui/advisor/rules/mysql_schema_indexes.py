@@ -72,7 +72,9 @@ def _serves_fk_alone(detail: ObjectDetail, index: Index, others: list[Index]) ->
 
 
 def _removal(ctx: SchemaContext, detail: ObjectDetail, index: Index) -> tuple[list[str], list[str], str]:
-    return removal_steps(ctx.facts.engine, _version(ctx.facts), detail.node.schema, table_name(detail), index)
+    return removal_steps(
+        ctx.facts.engine, _version(ctx.facts), detail.node.schema, table_name(detail), index, detail
+    )
 
 
 def _duplicates_and_redundant(ctx: SchemaContext) -> list[Finding]:

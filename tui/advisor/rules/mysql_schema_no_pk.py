@@ -13,6 +13,9 @@ DDL (``ALTER TABLE … , ALGORITHM=INPLACE``; both rebuild the table, which is s
 - otherwise → a new ``id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY FIRST`` column with
   LOCK=SHARED (an AUTO_INCREMENT column cannot be added with concurrent writes), rolled back by
   ``DROP COLUMN`` (also a copy).
+Tables of other engines (MyISAM, Aria, MEMORY…) refuse ``ALGORITHM=INPLACE``: their statements say
+``ALGORITHM=COPY, LOCK=SHARED`` (writes wait for the copy), and the reasoning does not talk of InnoDB's
+clustering.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from tui.advisor.context import SchemaContext
 from tui.advisor.indexes import key_parts
 from tui.advisor.registry import Rule
 from tui.advisor.rules.common import schema_finding, table_name, table_qualified, tables_of
-from tui.advisor.rules.mysql_common import DIALECT, ENGINES
+from tui.advisor.rules.mysql_common import DIALECT, ENGINES, builds_online
 from tui.core import fmt
 from tui.core.catalog import Index, ObjectDetail
 from tui.core.finding import Finding
@@ -66,28 +69,40 @@ def check(ctx: SchemaContext) -> list[Finding]:
         rows = detail.row_estimate
         size = f" ({fmt.num(rows)} rows, {fmt.size(detail.total_bytes)})" if rows is not None else ""
         promote = _promotable(detail)
+        online = builds_online(detail)
         if promote is not None:
             cols = ", ".join(ddl.quote_ident(c, DIALECT) for c in key_parts(promote))
-            statements = [f"ALTER TABLE {qt} ADD PRIMARY KEY ({cols}), ALGORITHM=INPLACE, LOCK=NONE;"]
+            clause = ddl.MYSQL_ONLINE if online else ddl.MYSQL_COPY
+            statements = [f"ALTER TABLE {qt} ADD PRIMARY KEY ({cols}), {clause};"]
             # InnoDB cannot drop a primary key in place without adding another: the undo copies the table.
             undo = [f"ALTER TABLE {qt} DROP PRIMARY KEY;"]
             advice = (
                 f"The unique index {promote.name} on NOT NULL columns ({', '.join(key_parts(promote))}) already "
-                f"identifies every row: make those columns the primary key. InnoDB rebuilds the table{size} "
-                "online (concurrent reads and writes continue)."
+                "identifies every row: make those columns the primary key. "
+                + (
+                    f"InnoDB rebuilds the table{size} online (concurrent reads and writes continue)."
+                    if online
+                    else f"{engine} copies the table{size} and writes wait until the copy is done."
+                )
             )
         else:
             column = _free_column(detail)
+            algorithm = "INPLACE" if online else "COPY"
             statements = [
                 f"ALTER TABLE {qt} ADD COLUMN {ddl.quote_ident(column, DIALECT)} BIGINT UNSIGNED NOT NULL "
-                "AUTO_INCREMENT PRIMARY KEY FIRST, ALGORITHM=INPLACE, LOCK=SHARED;"
+                f"AUTO_INCREMENT PRIMARY KEY FIRST, ALGORITHM={algorithm}, LOCK=SHARED;"
             ]
             undo = [f"ALTER TABLE {qt} DROP COLUMN {ddl.quote_ident(column, DIALECT)};"]
             advice = (
                 f"No unique index on NOT NULL columns exists to promote; a surrogate key column {column} "
                 f"(BIGINT UNSIGNED AUTO_INCREMENT) gives every row an address. The table is rebuilt{size} and "
-                "writes wait meanwhile (LOCK=SHARED: an AUTO_INCREMENT column cannot be added with concurrent "
-                "DML); run it in a maintenance window, or use a natural key if the data has one."
+                "writes wait meanwhile (LOCK=SHARED: "
+                + (
+                    "an AUTO_INCREMENT column cannot be added with concurrent DML"
+                    if online
+                    else f"{engine} builds nothing in place, ALGORITHM=COPY copies the table"
+                )
+                + "); run it in a maintenance window, or use a natural key if the data has one."
             )
         out.append(
             schema_finding(
@@ -107,8 +122,13 @@ def check(ctx: SchemaContext) -> list[Finding]:
                     + "."
                 ),
                 reasoning=(
-                    "InnoDB stores rows in primary-key order; without a key it clusters on a hidden row id no "
-                    "query can use. Row-based replication must then find each changed row on the replica without "
+                    (
+                        "InnoDB stores rows in primary-key order; without a key it clusters on a hidden row id "
+                        "no query can use. "
+                        if online
+                        else ""
+                    )
+                    + "Row-based replication must then find each changed row on the replica without "
                     "a key (often a full scan per row), Group Replication refuses the table, and duplicate rows "
                     "go unnoticed."
                 ),
