@@ -3,7 +3,9 @@ and the terminal watchdog. Panes live on ``tui.screens.main.MainScreen``.
 
 Construct it directly in tests: ``DbscopeApp(spec=parse_url(url))`` or ``DbscopeApp(adapter=...)``.
 Nothing on this module's import path imports a database driver, SQLAlchemy or sqlglot: the adapter
-module is imported in the connect worker's thread, after the first frame is painted.
+module is imported in the connect worker's thread, after the first frame is painted. ``dbscope URL``
+also passes a ``tui.prefetch.SessionPrefetch`` started before Textual was imported: when it has read
+the server and the first catalog level in time, the first frame shows them (see MainScreen.start_connect).
 """
 
 from __future__ import annotations

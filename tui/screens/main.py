@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -145,6 +145,7 @@ class MainScreen(WorkbenchMixin, Screen[None]):
         self._schema_facts: dict[str, object] = {}  # per schema, for the table advisor (reset on switch)
         self._panes_mounted: list[AwaitMount] = []  # ensure_panes() ran: awaitables of its mounts
         self._editor_engine = "postgresql"  # for the query editor when it is built
+        self._engine = "postgresql"  # for the detail pane's quoting
         self._preview_shown = False  # the tree shows the start-up helper's catalog (tui.prefetch)
         self._preview_waited = 0.0  # seconds spent waiting for that helper
 
@@ -216,6 +217,12 @@ class MainScreen(WorkbenchMixin, Screen[None]):
         registers them at once (queries find them); ``panes_ready()`` waits until they are mounted."""
         if self._panes_mounted:
             return
+        details = self.query(DetailPane)
+        if not details or not details.first().is_mounted:
+            # The centre tabs are still being composed (a very fast connection): right after that.
+            self.call_after_refresh(self.ensure_panes)
+            return
+        details.first().engine = self._engine
         from tui.widgets.advisor_panel import AdvisorPanel
         from tui.widgets.plan_view import PlanView
         from tui.widgets.query_editor import QueryEditor
@@ -223,7 +230,7 @@ class MainScreen(WorkbenchMixin, Screen[None]):
 
         with self.app.batch_update():
             self._panes_mounted = [
-                self.detail.build_tabs(),
+                self.detail.build_tabs(self._detail_width_estimate()),
                 self.query_one("#query", TabPane).mount(
                     QueryEditor(engine=self._editor_engine, id="query-editor")
                 ),
@@ -234,6 +241,21 @@ class MainScreen(WorkbenchMixin, Screen[None]):
             ]
             self.query("#footer-slot").remove()
         self.dbscope.check_keymap()
+
+    def _set_engine(self, engine: str) -> None:
+        """The engine whose quoting the detail pane uses (it may still be composing: kept here too)."""
+        self._engine = engine
+        self._editor_engine = "mysql" if engine == "mariadb" else engine
+        for pane in self.query(DetailPane):
+            pane.engine = engine
+
+    def _detail_width_estimate(self) -> int:
+        """The detail pane's width from the terminal's and app.tcss's pane widths (before layout)."""
+        width = self.app.size.width
+        wide = width >= 120
+        schema = 34 if wide else 26
+        advisor = 48 if wide and self.advisor_open is not False else 0
+        return width - schema - advisor - 2
 
     async def panes_ready(self) -> None:
         """Build the panes if needed and wait until they (and their parts) are mounted."""
@@ -272,6 +294,15 @@ class MainScreen(WorkbenchMixin, Screen[None]):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._apply_advisor)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Narrow terminals: the advisor drawn over the centre closes when the focus goes elsewhere
+        (tab, t, 1–6, a result…), so the focused pane is never hidden under it."""
+        if not self.has_class("-advisor-overlay") or self.maximized is not None:
+            return
+        if self.query_one("#advisor") not in event.widget.ancestors_with_self:
+            self.advisor_open = False
+            self._apply_advisor()
 
     # -- catalog source (runs in the tree's thread worker) ------------------------------------------
     def _catalog_source(self, node: CatalogNode | None) -> list[CatalogNode]:
@@ -318,8 +349,7 @@ class MainScreen(WorkbenchMixin, Screen[None]):
         status.version = server.version
         if self.dbscope.spec is not None:
             status.where = _where(server.user, self.dbscope.spec, server.database)
-        self.detail.engine = server.engine
-        self._editor_engine = "mysql" if server.engine == "mariadb" else server.engine
+        self._set_engine(server.engine)
         self._preview_shown = True
         self.schema_pane.tree.load_roots(self._catalog_source, roots=roots)
 
@@ -347,8 +377,7 @@ class MainScreen(WorkbenchMixin, Screen[None]):
             status.read_write = app.spec.read_write and not server.read_only
         status.connected = True
         status.state = "ready"
-        self.detail.engine = server.engine
-        self._editor_engine = "mysql" if server.engine == "mariadb" else server.engine
+        self._set_engine(server.engine)
         if self._panes_mounted and self.query_editor.engine != self._editor_engine:
             self.query_editor.set_engine(self._editor_engine)
         app.on_session_ready(message.reason)
@@ -556,9 +585,17 @@ class MainScreen(WorkbenchMixin, Screen[None]):
         statement = self.query_editor.current_statement()
         return statement if statement and statement.strip() else None
 
-    def explain_statement(self, query: str, *, analyze: bool = False, calls: int | None = None) -> None:
+    def explain_statement(
+        self,
+        query: str,
+        *,
+        analyze: bool = False,
+        calls: int | None = None,
+        mean_time_ms: float | None = None,
+    ) -> None:
         """EXPLAIN (ANALYZE) ``query``; a statement that writes needs a confirmation naming it.
-        ``calls`` (a top statement's) lets the advisor rank index suggestions by calls × time saved."""
+        ``calls`` and ``mean_time_ms`` (a top statement's) let the advisor rank index suggestions by
+        calls × time saved."""
         adapter = self.dbscope.adapter
         if adapter is None or not self.status.connected:
             self.notify("Not connected.", title="EXPLAIN", severity="warning")
@@ -568,7 +605,7 @@ class MainScreen(WorkbenchMixin, Screen[None]):
 
             def confirmed(yes: bool | None) -> None:
                 if yes:
-                    self._run_explain(query, True, True, calls)
+                    self._run_explain(query, True, True, calls, mean_time_ms)
 
             self.app.push_screen(
                 ConfirmModal(
@@ -581,10 +618,17 @@ class MainScreen(WorkbenchMixin, Screen[None]):
                 confirmed,
             )
             return
-        self._run_explain(query, analyze, False, calls)
+        self._run_explain(query, analyze, False, calls, mean_time_ms)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="explain", description="running EXPLAIN")
-    def _run_explain(self, query: str, analyze: bool, allow_writes: bool, calls: int | None = None) -> None:
+    def _run_explain(
+        self,
+        query: str,
+        analyze: bool,
+        allow_writes: bool,
+        calls: int | None = None,
+        mean_time_ms: float | None = None,
+    ) -> None:
         from textual.worker import get_current_worker
 
         from tui.plans.detect import parse_plan
@@ -610,7 +654,9 @@ class MainScreen(WorkbenchMixin, Screen[None]):
         try:
             from tui.advisor.api import advise_plan
 
-            findings = advise_plan(plan, query=output.query or query, adapter=adapter, calls=calls)
+            findings = advise_plan(
+                plan, query=output.query or query, adapter=adapter, calls=calls, mean_time_ms=mean_time_ms
+            )
         except Exception as exc:
             self.post_message(WorkFailed(exc, "advising on the plan"))
             return

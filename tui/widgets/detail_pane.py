@@ -12,16 +12,18 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widget import AwaitMount
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from tui.core import fmt
-from tui.core.catalog import ObjectDetail, Stat
+from tui.core.catalog import Index, ObjectDetail, Stat
 
 if TYPE_CHECKING:
     from textual.widgets import TextArea
@@ -61,6 +63,33 @@ class KeyTable(DataTable[Any]):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, zebra_stripes=True, cursor_type="row")
+
+
+# Size and scans before method and flags in "indexes": they are what a DBA reads, and stay in view.
+_HEADS: dict[str, tuple[str, ...]] = {
+    "columns": ("#", "name", "type", "null", "default", "identity / generated", "distinct", "comment"),
+    "indexes": ("name", "columns", "size", "scans", "method", "flags", "definition"),
+    "constraints": ("name", "kind", "columns", "definition"),
+    "fks": ("", "name", "columns", "other table", "other columns", "on delete", "on update"),
+    "triggers": ("name", "timing", "events", "enabled", "definition"),
+    "partitions": ("partition",),
+    "stats": ("statistic", "value"),
+}
+
+
+def _index_flags(index: Index) -> str:
+    return " ".join(
+        name
+        for name, on in (
+            ("primary", index.primary),
+            ("unique", index.unique and not index.primary),
+            ("partial", bool(index.predicate)),
+            ("expression", index.is_expression),
+            ("INVALID", not index.valid),
+            ("invisible", not index.visible),
+        )
+        if on
+    )
 
 
 def format_stat(stat: Stat) -> str:
@@ -145,8 +174,10 @@ class DetailPane(Vertical):
     def tabs_built(self) -> bool:
         return self._tabs_mounted is not None
 
-    def build_tabs(self) -> AwaitMount:
-        """Mount the tabs (once); the returned awaitable completes when every table is mounted."""
+    def build_tabs(self, width_hint: int = 0) -> AwaitMount:
+        """Mount the tabs (once); the returned awaitable completes when every table is mounted.
+        ``width_hint``: this pane's width when it has not been laid out yet, for the tab titles (a
+        relabelled tab animates its underline, which a screenshot may catch half-way)."""
         if self._tabs_mounted is None:
             from textual.widgets import TextArea
 
@@ -160,37 +191,26 @@ class DetailPane(Vertical):
                     )
                 else:
                     body = self._tables[tab] = KeyTable(id=f"table-{tab}")
-                short = 0 < self.size.width < SHORT_TITLES_BELOW
+                short = 0 < (self.size.width or width_hint) < SHORT_TITLES_BELOW
                 title = _SHORT[tab] if short else _TITLES[tab]
                 tabbed.compose_add_child(TabPane(title, body, id=f"tab-{tab}"))
             self._tabs_mounted = self.mount(tabbed)
             self._set_columns()
+            self.call_later(self._titles_when_mounted)
         return self._tabs_mounted
 
-    def _set_columns(self) -> None:
-        heads = {
-            "columns": (
-                "#",
-                "name",
-                "type",
-                "null",
-                "default",
-                "identity / generated",
-                "distinct",
-                "comment",
-            ),
-            # Size and scans before method and flags: they are what a DBA reads, and stay in view.
-            "indexes": ("name", "columns", "size", "scans", "method", "flags", "definition"),
-            "constraints": ("name", "kind", "columns", "definition"),
-            "fks": ("", "name", "columns", "other table", "other columns", "on delete", "on update"),
-            "triggers": ("name", "timing", "events", "enabled", "definition"),
-            "partitions": ("partition",),
-            "stats": ("statistic", "value"),
-        }
-        for tab, columns in heads.items():
+    def _set_columns(self, rows: dict[str, list[tuple[str, ...]]] | None = None) -> None:
+        """Headers, and ``rows`` under them. Each column is given the width of its widest cell up
+        front: DataTable otherwise measures new rows on its next idle, and a frame painted before
+        that (a busy start-up) leaves its cells cut to the headers' widths."""
+        for tab, heads in _HEADS.items():
+            body = (rows or {}).get(tab, [])
             table = self._tables[tab]
             table.clear(columns=True)
-            table.add_columns(*columns)
+            for position, head in enumerate(heads):
+                width = max([cell_len(head), *(cell_len(str(row[position])) for row in body)])
+                table.add_column(head, width=width)
+            table.add_rows(body)
 
     @property
     def active_tab(self) -> str:
@@ -244,97 +264,97 @@ class DetailPane(Vertical):
         ddl.load_text(detail.ddl or "-- no DDL available for this object\n")
 
     def on_resize(self) -> None:
-        if not self.tabs_built:
+        self._apply_titles()
+
+    async def _titles_when_mounted(self) -> None:
+        # The tabs may be built before this pane has its size (the titles then guessed long): set them
+        # once mounted, so a later resize finds them right and changes nothing.
+        if self._tabs_mounted is not None:
+            await self._tabs_mounted
+        self._apply_titles()
+
+    def _apply_titles(self) -> None:
+        if not self.tabs_built or not self.size.width:
             return  # build_tabs() picks the titles for the width
-        short = self.size.width < SHORT_TITLES_BELOW
         tabbed = self.query_one(TabbedContent)
         if not tabbed.is_mounted:
             return
+        short = self.size.width < SHORT_TITLES_BELOW
         for tab in TABS:
-            tabbed.get_tab(f"tab-{tab}").label = _SHORT[tab] if short else _TITLES[tab]
+            title = _SHORT[tab] if short else _TITLES[tab]
+            try:
+                widget = tabbed.get_tab(f"tab-{tab}")
+            except NoMatches:
+                return  # still composing: _titles_when_mounted or the next resize sets them
+            if widget.label.plain != title:
+                widget.label = title
 
     def _fill(self, detail: ObjectDetail) -> None:
-        self._set_columns()
-        table = self._tables["columns"]
-        for column in detail.columns:
-            generated = f"generated: {column.generated}" if column.generated else (column.identity or "")
-            distinct = "" if column.n_distinct is None else fmt.smart(column.n_distinct)
-            table.add_row(
+        engine = self.engine
+        columns = [
+            (
                 str(column.position or ""),
                 column.name,
                 column.data_type,
                 "" if column.nullable else "not null",
                 column.default or "",
-                generated,
-                distinct,
+                f"generated: {column.generated}" if column.generated else (column.identity or ""),
+                "" if column.n_distinct is None else fmt.smart(column.n_distinct),
                 column.comment or "",
             )
-        table = self._tables["indexes"]
-        for index in detail.indexes:
-            flags = [
-                name
-                for name, on in (
-                    ("primary", index.primary),
-                    ("unique", index.unique and not index.primary),
-                    ("partial", bool(index.predicate)),
-                    ("expression", index.is_expression),
-                    ("INVALID", not index.valid),
-                    ("invisible", not index.visible),
-                )
-                if on
-            ]
-            table.add_row(
+            for column in detail.columns
+        ]
+        indexes = [
+            (
                 index.name,
                 ", ".join(index.columns or index.expressions),
                 fmt.size(index.size_bytes),
                 fmt.num(index.scans),
                 index.method,
-                " ".join(flags),
+                _index_flags(index),
                 index.definition,
             )
-        table = self._tables["constraints"]
-        for constraint in detail.constraints:
-            table.add_row(
-                constraint.name, constraint.kind, ", ".join(constraint.columns), constraint.definition
-            )
-        table = self._tables["fks"]
-        for fk in detail.foreign_keys:
-            other = display_table(fk.referred_schema, fk.referred_table, self.engine)
-            table.add_row(
+            for index in detail.indexes
+        ]
+        fks = [
+            (
                 "→",
                 fk.name,
                 ", ".join(fk.columns),
-                other,
+                display_table(fk.referred_schema, fk.referred_table, engine),
                 ", ".join(fk.referred_columns),
                 fk.on_delete,
                 fk.on_update,
             )
-        for fk in detail.referenced_by:
-            other = display_table(fk.schema, fk.table, self.engine)
-            table.add_row(
+            for fk in detail.foreign_keys
+        ] + [
+            (
                 "←",
                 fk.name,
                 ", ".join(fk.referred_columns),
-                other,
+                display_table(fk.schema, fk.table, engine),
                 ", ".join(fk.columns),
                 fk.on_delete,
                 fk.on_update,
             )
-        table = self._tables["triggers"]
-        for trigger in detail.triggers:
-            table.add_row(
-                trigger.name,
-                trigger.timing,
-                " OR ".join(trigger.events),
-                _yes(trigger.enabled),
-                trigger.definition,
-            )
-        table = self._tables["partitions"]
-        for partition in detail.partitions:
-            table.add_row(partition)
-        table = self._tables["stats"]
-        for stat in detail.stats:
-            table.add_row(stat.label, format_stat(stat))
+            for fk in detail.referenced_by
+        ]
+        self._set_columns(
+            {
+                "columns": columns,
+                "indexes": indexes,
+                "constraints": [
+                    (c.name, c.kind, ", ".join(c.columns), c.definition) for c in detail.constraints
+                ],
+                "fks": fks,
+                "triggers": [
+                    (t.name, t.timing, " OR ".join(t.events), _yes(t.enabled), t.definition)
+                    for t in detail.triggers
+                ],
+                "partitions": [(partition,) for partition in detail.partitions],
+                "stats": [(stat.label, format_stat(stat)) for stat in detail.stats],
+            }
+        )
 
     # -- actions ----------------------------------------------------------------------------------
     def action_copy_ddl(self) -> None:

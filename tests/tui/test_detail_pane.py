@@ -1,0 +1,39 @@
+"""The detail pane on its own: a frame painted between filling the tables and their re-measuring (a
+busy start-up) must not leave cells cut to the headers' widths."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from tests.tui.app_support import wait_until
+from tui.core.catalog import CatalogNode, Column, ObjectDetail
+from tui.widgets.detail_pane import DetailPane, KeyTable
+
+
+def _detail() -> ObjectDetail:
+    node = CatalogNode("table", "orders", "shop.orders", "table", schema="shop", table="orders")
+    columns = [
+        Column("customer_name", "character varying(200)", nullable=False, default="'x'::text", position=1),
+        Column("created_at", "timestamp with time zone", default="now()", position=2),
+    ]
+    return ObjectDetail(node=node, columns=columns)
+
+
+class Host(App[None]):
+    def compose(self) -> ComposeResult:
+        yield DetailPane(id="detail")
+
+
+async def test_a_frame_painted_before_the_rows_are_measured_is_repainted_in_full() -> None:
+    app = Host()
+    async with app.run_test(size=(140, 30)) as pilot:
+        pane = app.query_one(DetailPane)
+        await pane.build_tabs()
+        await pilot.pause()
+        table = app.query_one("#table-columns", KeyTable)
+        pane.show_detail(_detail())
+        early = table.render_line(1).text  # painted before the table's idle measured the new rows
+        assert "customer_name" in early and "character varying(200)" in early, early
+        await wait_until(pilot, lambda: not table._require_update_dimensions, "the measuring")
+        await pilot.pause()
+        assert table.render_line(1).text == early
