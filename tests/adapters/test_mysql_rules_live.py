@@ -116,6 +116,36 @@ def test_full_table_scan_index_then_rollback(shop: tuple[MySQLAdapter, LiveServe
     assert table_access(analyzed(adapter, query), "Big Orders") == "ALL"
 
 
+def test_full_table_scan_without_column_statistics(shop: tuple[MySQLAdapter, LiveServer, str]) -> None:
+    """Plain EXPLAIN on MariaDB without histograms prints filtered 100 for any condition: the scan is still
+    reported, with the selectivity called unknown and the histogram statement that makes it known."""
+    adapter, server, db = shop
+    query = "SELECT * FROM `Big Orders` WHERE val = 777 AND status = 'paid'"
+
+    def scan_finding() -> Finding:
+        plan = parse_mysql_plan(adapter.explain(query).text)
+        facts = adapter.schema_facts()
+        found = advise_plan(plan, query=query, facts=facts, verify=False, suggest=False)
+        (finding,) = [f for f in found if f.rule == "mysql.full-table-scan"]
+        return finding
+
+    before = scan_finding()
+    if adapter.server.engine == "mariadb":
+        assert before.severity == "info" and "kept_pct" not in before.evidence
+        assert "does not know how many of them the condition keeps" in before.message
+        statement = f"ANALYZE TABLE {db}.`Big Orders` PERSISTENT FOR COLUMNS (val, status) INDEXES ();"
+    else:
+        statement = f"ANALYZE TABLE {db}.`Big Orders` UPDATE HISTOGRAM ON val, status;"
+    assert statement in before.recommendation
+    assert before.ddl == [
+        f"ALTER TABLE {db}.`Big Orders` ADD INDEX big_orders_val_status_idx (val, status), ALGORITHM=INPLACE, LOCK=NONE;"
+    ]
+    server.execute(statement, db)
+    after = scan_finding()
+    assert after.evidence["kept_pct"] < 1
+    assert after.severity == "warning" and "expects to keep" in after.message
+
+
 def test_join_without_index_then_rollback(shop: tuple[MySQLAdapter, LiveServer, str]) -> None:
     adapter, server, db = shop
     query = "SELECT COUNT(*) FROM customers c JOIN `Big Orders` o ON o.`Customer Ref` = c.ref WHERE c.country = 'FR'"

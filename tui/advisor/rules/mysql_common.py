@@ -142,9 +142,25 @@ def _filtered(node: PlanNode) -> float:
         return 1.0
 
 
+def selectivity_unknown(node: PlanNode, parent: PlanNode | None) -> bool:
+    """True when the optimizer printed ``filtered: 100`` for an access that has a condition and nothing was
+    measured: it had no statistics on the condition's columns (MariaDB without histograms assumes every
+    row passes), so 100 % is not an estimate of what the condition keeps."""
+    if node.extra.get("r_filtered") is not None or node.rows_actual is not None:
+        return False
+    value = node.extra.get("filtered")
+    try:
+        full = value is not None and float(value) >= 100
+    except (TypeError, ValueError):
+        return False
+    return full and condition(node, parent) is not None
+
+
 def kept_fraction(node: PlanNode, parent: PlanNode | None) -> tuple[float | None, bool]:
     """(share of examined rows that pass the condition, measured?) — r_filtered, filtered, or the
-    Filter iterator's rows over the access's rows."""
+    Filter iterator's rows over the access's rows. None when unknown (see ``selectivity_unknown``)."""
+    if selectivity_unknown(node, parent):
+        return None, False
     for key, measured in (("r_filtered", True), ("filtered", False)):
         value = node.extra.get(key)
         if value is not None:

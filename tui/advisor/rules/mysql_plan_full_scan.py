@@ -16,9 +16,11 @@ refresh statistics) or an invisible/ignored one does (then: make it visible).
 from __future__ import annotations
 
 from tui.advisor.context import PlanContext
+from tui.advisor.ddl import qualify, quote_ident
 from tui.advisor.registry import Rule
 from tui.advisor.rules.common import pct, plan_finding, rounded
 from tui.advisor.rules.mysql_common import (
+    DIALECT,
     ENGINES,
     MIN_ROWS,
     MyRelation,
@@ -31,6 +33,7 @@ from tui.advisor.rules.mysql_common import (
     predicates,
     relation,
     rows_examined,
+    selectivity_unknown,
     visible_covering,
 )
 from tui.core import fmt
@@ -150,6 +153,12 @@ def _table_scan(node: PlanNode, parent: PlanNode | None, rel: MyRelation, ctx: P
     kept_text = ""
     if kept is not None:
         kept_text = f" and {'kept' if measured else 'expects to keep'} {fmt.pct(kept)} of them"
+    elif cond is not None and selectivity_unknown(node, parent):
+        kept_text = (
+            "; the optimizer does not know how many of them the condition keeps (filtered 100 %: no "
+            "statistics on its columns), so EXPLAIN ANALYZE would measure it"
+        )
+        advice += " " + _statistics_hint(ctx, rel, cond)
     time_text = f" ({fmt.pct(time_share)} of execution time)" if time_share is not None else ""
     return plan_finding(
         TABLE_ID,
@@ -179,6 +188,24 @@ def _table_scan(node: PlanNode, parent: PlanNode | None, rel: MyRelation, ctx: P
         ddl=ddl,
         rollback=rollback,
         impact=(node.time_exclusive_ms or 0.0) * (1 - (kept or 0.0)) or examined * (1 - (kept or 0.0)) / 1000,
+    )
+
+
+def _statistics_hint(ctx: PlanContext, rel: MyRelation, cond: str) -> str:
+    """How to give the optimizer the condition's selectivity: histograms on its columns."""
+    preds = predicates(cond, rel)
+    columns = [c for c in (*preds.equality, *preds.ranges) if c]
+    table = qualify(rel.schema, rel.table, DIALECT)
+    if not columns:
+        return "Histograms on the condition's columns would let the optimizer estimate it."
+    cols = ", ".join(quote_ident(c, DIALECT) for c in columns)
+    if ctx.plan.engine == "mariadb":
+        statement = f"ANALYZE TABLE {table} PERSISTENT FOR COLUMNS ({cols}) INDEXES ();"
+    else:
+        statement = f"ANALYZE TABLE {table} UPDATE HISTOGRAM ON {cols};"
+    return (
+        f"To let the optimizer estimate the condition, collect histograms on its columns: {statement} "
+        "It reads the table once and writes only the optimizer's statistics."
     )
 
 
