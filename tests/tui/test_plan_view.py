@@ -148,6 +148,28 @@ async def test_metric_switch_changes_the_bars() -> None:
         assert view.metric == "time"
 
 
+async def test_each_new_plan_gets_its_own_default_metric_until_the_user_picks_one() -> None:
+    """EXPLAIN (costs only) then EXPLAIN ANALYZE: the second shows time, as a DBA pressing `E` expects;
+    a metric picked with `m` stays for later plans that have its data."""
+    estimated = parse_plan(
+        '[{"Plan": {"Node Type": "Seq Scan", "Relation Name": "t", "Alias": "t", "Startup Cost": 0.0,'
+        ' "Total Cost": 35.5, "Plan Rows": 2550, "Plan Width": 4}}]'
+    )
+    app = PlanHost(estimated)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await pilot.pause()
+        view = app.query_one(PlanView)
+        assert view.metric == "cost"
+        view.show_plan(load("postgres-sort-disk-spill.json"), [])
+        await pilot.pause()
+        assert view.metric == "time"
+        await pilot.press("m")
+        assert view.metric == "rows"
+        view.show_plan(load("postgres-parallel-seq-scan.json"), [])
+        await pilot.pause()
+        assert view.metric == "rows"
+
+
 async def test_raw_view_toggles() -> None:
     plan = load("postgres-sort-disk-spill.json")
     app = PlanHost(plan)

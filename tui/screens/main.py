@@ -551,7 +551,8 @@ class MainScreen(WorkbenchMixin, Screen[None]):
     def action_centre_tab(self, tab: str) -> None:
         self.ensure_panes()
         self.centre.active = tab
-        self.focus_pane(self.centre)
+        # The focus chain still holds the previous tab's widgets until the switch is laid out.
+        self.call_after_refresh(self.focus_pane, self.centre)
 
     def action_refresh(self) -> None:
         pane = self._pane_of(self.focused)

@@ -143,6 +143,7 @@ class PlanTree(ScrollView, can_focus=True):
         self._hot: int = -1
         self._findings: dict[int, str] = {}  # node index → most severe severity
         self._metric = "time"
+        self._metric_chosen = False  # by the user (m): kept across plans while they have its data
         self._columns: list[_Column] = []
         self._label_width = MIN_LABEL
         self._row_cache: LRUCache[tuple[int, bool, bool], Strip] = LRUCache(1024)
@@ -179,7 +180,7 @@ class PlanTree(ScrollView, can_focus=True):
         hot = plan.hottest()
         self._hot = self._index_of.get(id(hot), -1) if hot is not None else -1
         self._collapsed = set()
-        if self._metric not in METRICS or not self._scale.available(self._metric):
+        if not self._metric_chosen or not self._scale.available(self._metric):
             self._metric = self._default_metric()
         self._set_findings(findings)
         self._rebuild_visible()
@@ -245,6 +246,7 @@ class PlanTree(ScrollView, can_focus=True):
         if metric not in METRICS:
             raise ValueError(f"unknown metric {metric!r}; one of {', '.join(METRICS)}")
         self._metric = metric
+        self._metric_chosen = True
         self._row_cache.clear()
         self.refresh()
 
