@@ -242,6 +242,48 @@ def test_filesort_keys_from_the_query() -> None:
     ]
 
 
+def test_filesort_of_groups_by_an_aggregate_gets_no_index() -> None:
+    """ORDER BY 2 = SUM(amount) after GROUP BY: the sort reads the groups (at most the 6,667 joined rows,
+    not the 20,000 scanned) and no index can give an aggregate's order."""
+    query = (
+        "SELECT c.name, SUM(o.amount) FROM c JOIN o ON o.c_id=c.id WHERE o.status='paid' "
+        "GROUP BY c.name ORDER BY 2 DESC LIMIT 5"
+    )
+    findings = mysql_plan_sort_temp.check(plan_ctx("mariadb-analyze-filesort-temporary.json", query=query))
+    (sort,) = by_rule(findings, "mysql.filesort")
+    assert sort.evidence["rows_sorted_at_most"] == 6_667 and "rows_sorted" not in sort.evidence
+    assert sort.severity == "info" and sort.ddl == []
+    assert "sum(o.amount) desc is computed" in sort.recommendation
+    assert "with LIMIT 5 it kept only the top rows in a priority queue" in sort.message
+    (temp,) = by_rule(findings, "mysql.temporary-table")
+    assert temp.evidence["rows_grouped"] == 6_667 and "for GROUP BY" in temp.message
+    # GROUP BY c.name while the join reads o first: no index on c can give the order
+    assert "belong to c, but the join reads o first" in temp.recommendation and temp.ddl == []
+    estimated = mysql_plan_sort_temp.check(plan_ctx("mariadb-explain-filesort-groups.json", query=query))
+    (sort,) = by_rule(estimated, "mysql.filesort")
+    assert sort.evidence["rows_sorted_at_most"] == 19_899 and sort.severity == "info"
+
+
+def test_filesort_over_a_staging_temporary_table_is_one_finding() -> None:
+    """ORDER BY on the second table of a join: MariaDB collects the joined rows in a temporary table
+    for the filesort; that is not a GROUP BY, and one finding covers it."""
+    query = "SELECT o.id, c.name FROM o JOIN c ON c.id = o.c_id WHERE o.amount > 900 ORDER BY c.name LIMIT 20"
+    findings = mysql_plan_sort_temp.check(plan_ctx("mariadb-analyze-filesort-staged-join.json", query=query))
+    (sort,) = findings
+    assert sort.rule == "mysql.filesort" and sort.evidence["rows_sorted"] == 1_980  # 20,000 × 9.9 %
+    assert "collected first in an internal temporary table" in sort.message
+    assert sort.ddl == [] and "belong to c, but the join reads o first" in sort.recommendation
+
+
+def test_order_by_positions_and_aliases_resolve_to_columns() -> None:
+    assert mysql_plan_sort_temp._query_keys(
+        "SELECT status, created AS c FROM orders ORDER BY 2 DESC, status", group=False
+    ) == ([(None, "created", True), (None, "status", False)], None)
+    assert mysql_plan_sort_temp._query_keys(
+        "SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY n DESC", group=False
+    ) == (None, "COUNT(*)")
+
+
 def test_low_filtered_and_partial_key_use() -> None:
     cols = [Column("a", "int"), Column("b", "int"), Column("id", "int", False)]
     shop = facts(table("t", cols, [index("PRIMARY", ["id"], primary=True), index("ix_ab", ["a", "b"])]))

@@ -28,6 +28,7 @@ from tui.advisor.rules.mysql_common import (
     candidate_for,
     condition,
     copy_note,
+    estimated_scans,
     index_statements,
     is_table_access,
     parents,
@@ -64,26 +65,91 @@ def _is_temporary(node: PlanNode) -> bool:
     )
 
 
-def _rows_in(node: PlanNode) -> tuple[float | None, bool]:
-    """Rows entering the sort: the first measured (or estimated) count below it."""
-    for below in node.walk():
-        if below is node:
-            continue
-        if below.rows_actual_total is not None:
-            return below.rows_actual_total, True
-    for below in node.walk():
-        if below is node:
-            continue
-        produced = below.extra.get("rows_produced_per_join")
+_AGGREGATE = re.compile(
+    r"\b(?:sum|count|avg|min|max|group_concat|json_arrayagg|json_objectagg|std\w*|var\w*)\s*\(", re.I
+)
+
+
+def _rows_out(node: PlanNode, ctx: PlanContext) -> tuple[float | None, bool]:
+    """Rows a subtree hands to its parent: measured when analyzed, else estimated. A table access
+    passes on what its condition keeps (MariaDB ``r_filtered``, v1 ``rows_produced_per_join``); a MariaDB
+    or v1 ``Nested loop`` passes on what its last table produces; TREE/v2 iterators carry their own."""
+    if node.access_type:
+        if node.rows_actual is not None:
+            total = node.rows_actual * (node.loops if node.loops is not None else 1)
+            kept = node.extra.get("r_filtered")
+            if isinstance(kept, int | float):
+                total *= max(0.0, min(100.0, float(kept))) / 100
+            return total, True
+        produced = node.extra.get("rows_produced_per_join")
         if isinstance(produced, int | float):
             return float(produced), False
-        if below.rows_estimated is not None:
-            return below.rows_estimated, False
+        if node.rows_estimated is not None:
+            up = parents(ctx.plan)
+            scans = estimated_scans(node, up.get(id(node)), ctx.plan)
+            kept = node.extra.get("filtered")
+            share = max(0.0, min(100.0, float(kept))) / 100 if isinstance(kept, int | float) else 1.0
+            return node.rows_estimated * share * scans, False
+        return None, False
+    if node.operation == "Nested loop" and node.children:
+        return _rows_out(node.children[-1], ctx)
+    if node.rows_actual is not None:
+        return node.rows_actual * (node.loops if node.loops is not None else 1), True
+    if node.rows_estimated is not None:
+        return node.rows_estimated, False
+    for child in node.children:
+        if child.role == "Subquery":
+            continue
+        rows, measured = _rows_out(child, ctx)
+        if rows is not None:
+            return rows, measured
     return None, False
 
 
-def _split_keys(text: str) -> list[tuple[str | None, str, bool]] | None:
-    """``o.created, t.x desc`` → [(alias, column, descending)]; None when a key is an expression."""
+def _query_groups(ctx: PlanContext, node: PlanNode) -> bool:
+    """True when the statement groups (GROUP BY, DISTINCT or an aggregate), or the sort key is an
+    aggregate: a sort above a temporary table then sorts groups, not the rows read."""
+    text = node.extra.get("sort_key") or node.extra.get("description")
+    if isinstance(text, str) and _AGGREGATE.search(text):
+        return True
+    if not ctx.query:
+        return False
+    try:
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(ctx.query, read=DIALECT)
+    except Exception:
+        return False
+    select = tree if isinstance(tree, exp.Select) else tree.find(exp.Select)
+    if select is None:
+        return False
+    return bool(select.args.get("group") or select.args.get("distinct") or select.find(exp.AggFunc))
+
+
+def _rows_in(node: PlanNode, ctx: PlanContext, sort: bool) -> tuple[float | None, bool, bool]:
+    """(rows entering the sort or the temporary table, measured?, only an upper bound?).
+
+    A filesort over a GROUP BY's temporary table (MariaDB ``filesort`` → ``temporary_table``, v1
+    ``ordering_operation`` → ``grouping_operation``) sorts the groups, whose number no format prints:
+    the rows that went into the grouping are then an upper bound."""
+    inputs = [c for c in node.children if c.role != "Subquery"]
+    if not inputs:
+        return None, False, False
+    child = inputs[0]
+    if sort and _is_temporary(child) and child.rows_actual is None and child.rows_estimated is None:
+        rows, measured = _rows_out(child, ctx)
+        return rows, measured, _query_groups(ctx, node)
+    rows, measured = _rows_out(child, ctx)
+    return rows, measured, False
+
+
+Keys = list[tuple[str | None, str, bool]]
+
+
+def _split_keys(text: str) -> tuple[Keys | None, str | None]:
+    """``o.created, t.x desc`` → ([(alias, column, descending)], None); (None, the key) when a key is
+    computed (``sum(o.amount) desc``)."""
     keys = []
     for part in (p.strip() for p in text.split(",")):
         part = re.sub(r"\s*,?\s*limit input to .*$", "", part, flags=re.I)
@@ -91,17 +157,18 @@ def _split_keys(text: str) -> list[tuple[str | None, str, bool]] | None:
             continue
         match = _KEY.match(part)
         if not match:
-            return None
+            return None, part
         table = _unquote(match.group("table")) if match.group("table") else None
         keys.append((table, _unquote(match.group("column")), (match.group("dir") or "").lower() == "desc"))
-    return keys or None
+    return (keys or None), None
 
 
 def _unquote(name: str) -> str:
     return name[1:-1].replace("``", "`") if name.startswith("`") else name
 
 
-def _sort_keys(node: PlanNode, ctx: PlanContext, group: bool) -> list[tuple[str | None, str, bool]] | None:
+def _sort_keys(node: PlanNode, ctx: PlanContext, group: bool) -> tuple[Keys | None, str | None]:
+    """(plain column keys, or None; the first computed key when there is one)."""
     if not group:
         text = node.extra.get("sort_key")
         if isinstance(text, str):
@@ -112,43 +179,81 @@ def _sort_keys(node: PlanNode, ctx: PlanContext, group: bool) -> list[tuple[str 
     return _query_keys(ctx.query, group)
 
 
-def _query_keys(query: str | None, group: bool) -> list[tuple[str | None, str, bool]] | None:
+def _query_keys(query: str | None, group: bool) -> tuple[Keys | None, str | None]:
+    """The ORDER BY (GROUP BY) keys of the statement; positions (``ORDER BY 2``) and select-list aliases
+    are resolved, and a key that is an expression (an aggregate, a function) is returned as computed."""
     if not query:
-        return None
+        return None, None
     try:
         import sqlglot
         from sqlglot import exp
 
         tree = sqlglot.parse_one(query, read=DIALECT)
     except Exception:
-        return None
+        return None, None
     clause: Any = tree.args.get("group" if group else "order")
     if clause is None:
-        return None
+        return None, None
+    select_list = tree.expressions if isinstance(tree, exp.Select) else []
+    aliases = {e.alias: e.this for e in select_list if isinstance(e, exp.Alias) and e.alias}
     keys = []
     for item in clause.expressions:
         desc = bool(item.args.get("desc")) if isinstance(item, exp.Ordered) else False
         target = item.this if isinstance(item, exp.Ordered) else item
+        if isinstance(target, exp.Literal) and not target.is_string and str(target.this).isdigit():
+            position = int(str(target.this))
+            if 0 < position <= len(select_list):
+                picked = select_list[position - 1]
+                target = picked.this if isinstance(picked, exp.Alias) else picked
+        elif isinstance(target, exp.Column) and not target.table and target.name in aliases:
+            target = aliases[target.name]
         if not isinstance(target, exp.Column):
-            return None
+            return None, target.sql(dialect=DIALECT)
         keys.append((target.table or None, target.name, desc))
-    return keys or None
+    return (keys or None), None
 
 
 def _advice(
-    node: PlanNode, ctx: PlanContext, keys: list[tuple[str | None, str, bool]] | None, what: str
+    node: PlanNode, ctx: PlanContext, keys: Keys | None, what: str, computed: str | None = None
 ) -> tuple[str, list[str], list[str]]:
     fallback = (
         f"Give the {what} an index to read from: a composite index whose leading columns are the equality "
         f"columns of the WHERE clause and whose next columns are the {what} keys, in the same order."
     )
+    if computed is not None:
+        return (
+            f"The {what} key {computed} is computed while the query runs, so no index can return rows in "
+            "that order; keep the rows it sorts few (filter before grouping), and with a LIMIT the server "
+            "keeps only the top rows in a priority queue.",
+            [],
+            [],
+        )
     if not keys:
         return fallback, [], []
     up = parents(ctx.plan)
     tables = [n for n in node.walk() if is_table_access(n)]
-    if len(tables) != 1 and not (tables and all(k[0] in (None, tables[0].object) for k in keys)):
+    if not tables:
+        return fallback, [], []
+    owners = {k[0] for k in keys}
+    if len(owners - {None}) > 1:
         return fallback + " The keys span several tables, so no single index can provide the order.", [], []
-    table = tables[0]
+    first = tables[0]
+    owner = next(iter(owners - {None}), None)
+    if owner is not None and owner != first.object:
+        owner_node = next((t for t in tables if t.object == owner), None)
+        owner_rel = relation(owner_node, ctx) if owner_node is not None else None
+        first_rel = relation(first, ctx)
+        owner_name = owner_rel.qualified if owner_rel is not None else owner
+        first_name = first_rel.qualified if first_rel is not None else first.object
+        return (
+            f"The {what} keys belong to {owner_name}, but the join reads {first_name} first: an index only "
+            f"returns rows in order for the first table of the join. If most rows of {first_name} are "
+            f"needed anyway, an index on {owner_name}'s {what} keys plus a STRAIGHT_JOIN order can avoid the "
+            "sort; compare both plans with EXPLAIN ANALYZE.",
+            [],
+            [],
+        )
+    table = first
     rel = relation(table, ctx)
     if rel is None or any(k[0] not in (None, rel.alias, rel.table) for k in keys):
         return fallback, [], []
@@ -183,14 +288,26 @@ def _candidate_advice(rel: MyRelation, cand: Any, what: str) -> tuple[str, list[
     )
 
 
+def _staging_for_sort(node: PlanNode, parent: PlanNode | None, ctx: PlanContext) -> bool:
+    """A temporary table that only collects a join's rows for the filesort above it (ORDER BY on a
+    table that is not read first, no grouping): the filesort finding covers it."""
+    return (
+        parent is not None
+        and _is_filesort(parent)
+        and node.operation == "Temporary table"
+        and not _query_groups(ctx, parent)
+    )
+
+
 def check(ctx: PlanContext) -> list[Finding]:
     out: list[Finding] = []
+    up = parents(ctx.plan)
     for node in ctx.plan.nodes():
         if node.never_executed:
             continue
         if _is_filesort(node):
             finding = _finding(node, ctx, FILESORT_ID)
-        elif _is_temporary(node):
+        elif _is_temporary(node) and not _staging_for_sort(node, up.get(id(node)), ctx):
             finding = _finding(node, ctx, TEMPORARY_ID)
         else:
             continue
@@ -200,27 +317,54 @@ def check(ctx: PlanContext) -> list[Finding]:
 
 
 def _finding(node: PlanNode, ctx: PlanContext, rule: str) -> Finding | None:
-    rows, measured = _rows_in(node)
+    sort = rule == FILESORT_ID
+    rows, measured, bound = _rows_in(node, ctx, sort)
     share = node.time_share
     if (rows is None or rows < MIN_ROWS) and (share or 0) < 0.1:
         return None
+    queue = node.extra.get("r_used_priority_queue") is True
     if share is not None:  # measured: judge by the time it took, or by sheer size
-        severity = "warning" if share >= 0.1 or (rows or 0) >= 10 * WARN_ROWS else "info"
+        big = (rows or 0) >= 10 * WARN_ROWS and not bound and not queue
+        severity = "warning" if share >= 0.1 or big else "info"
     else:
-        severity = "warning" if (rows or 0) >= WARN_ROWS else "info"
-    sort = rule == FILESORT_ID
-    group = not sort and not node.operation.startswith("Order by")
-    keys = _sort_keys(node, ctx, group=group)
-    what = "ORDER BY" if sort or not group else "GROUP BY"
-    advice, ddl, rollback = _advice(node, ctx, keys, what)
+        severity = "warning" if (rows or 0) >= WARN_ROWS and not bound else "info"
+    if sort:
+        group = False
+    elif node.operation.startswith(("Group by", "Aggregate")):
+        group = True
+    elif node.operation.startswith(("Order by", "Temporary table with deduplication")):
+        group = False
+    else:  # MariaDB's temporary_table says nothing of its purpose: the statement does
+        group = _query_groups(ctx, node)
+    keys, computed = _sort_keys(node, ctx, group=group)
+    what = "GROUP BY" if group else "ORDER BY"
+    if not sort and node.operation.startswith("Temporary table with deduplication"):
+        what = "DISTINCT"
+    staged = sort and any(_staging_for_sort(c, node, ctx) for c in node.children)
+    advice, ddl, rollback = _advice(node, ctx, keys, what, computed)
     rows_text = f"{'about ' if not measured else ''}{fmt.num(rows)} rows" if rows is not None else "its rows"
     if sort:
         title = "Filesort"
+        by = (
+            f" by {', '.join(('' if t is None else t + '.') + c + (' DESC' if d else '') for t, c, d in keys)}"
+            if keys
+            else (f" by {computed}" if computed else "")
+        )
+        if bound:
+            subject = (
+                f"the groups of the GROUP BY{by} (filesort); {rows_text} went into the grouping, so at most "
+                "that many are sorted"
+            )
+        else:
+            subject = f"{rows_text} (filesort){by}" + (
+                ", collected first in an internal temporary table" if staged else ""
+            )
+        limit = node.extra.get("r_limit")
         message = (
-            f"The plan sorts {rows_text} (filesort)"
+            f"The plan sorts {subject}"
             + (
-                f" by {', '.join(('' if t is None else t + '.') + c + (' DESC' if d else '') for t, c, d in keys)}"
-                if keys
+                f"; with LIMIT {fmt.num(limit)} it kept only the top rows in a priority queue"
+                if queue and isinstance(limit, int | float)
                 else ""
             )
             + (f"; the sort takes {fmt.pct(share)} of execution time" if share is not None else "")
@@ -254,7 +398,7 @@ def _finding(node: PlanNode, ctx: PlanContext, rule: str) -> Finding | None:
         reasoning=reasoning,
         recommendation=advice,
         evidence={
-            "rows_sorted" if sort else "rows_grouped": rounded(rows, 1),
+            ("rows_sorted_at_most" if bound else "rows_sorted") if sort else "rows_grouped": rounded(rows, 1),
             "measured": measured,
             "time_share_pct": pct(share),
             "time_ms": rounded(node.time_exclusive_ms),
