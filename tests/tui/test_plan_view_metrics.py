@@ -44,10 +44,14 @@ def test_factor_thresholds() -> None:
 
 
 def test_access_types_as_workbench_colours_them() -> None:
-    assert access_level("ALL") == 3
-    assert access_level("index") == access_level("range") == 2
-    assert access_level("ref") == access_level("eq_ref") == access_level("const") == -1
-    assert access_level(None) == 0
+    # Workbench Visual Explain: Full Table Scan and Full Index Scan red, Index Range Scan and subquery
+    # lookups orange, Fulltext yellow, key lookups and Index Merge green, constants blue (cheap here).
+    assert access_level("ALL") == access_level("index") == 3
+    assert access_level("range") == access_level("unique_subquery") == access_level("index_subquery") == 2
+    assert access_level("fulltext") == 1
+    assert access_level("ref") == access_level("eq_ref") == access_level("ref_or_null") == -1
+    assert access_level("index_merge") == access_level("const") == access_level("system") == -1
+    assert access_level(None) == access_level("filter") == 0
 
 
 def test_bars_have_eighth_cell_resolution() -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from tui.core import fmt
 from tui.core.plan import Plan, PlanNode
+from tui.plans.mysql_common import ACCESS_TYPES
 
 METRICS = ("time", "rows", "cost", "buffers", "estimate")
 METRIC_TITLES = {
@@ -28,20 +29,11 @@ METRIC_TITLES = {
 SHARE_THRESHOLDS = (0.10, 0.50, 0.90)
 FACTOR_THRESHOLDS = (10.0, 100.0, 1000.0)
 
-_ACCESS_LEVELS = {
-    "all": 3,
-    "index": 2,
-    "range": 2,
-    "index_merge": 0,
-    "fulltext": 1,
-    "unique_subquery": 2,
-    "index_subquery": 2,
-    "ref": -1,
-    "eq_ref": -1,
-    "ref_or_null": -1,
-    "const": -1,
-    "system": -1,
-}
+# MySQL Workbench Visual Explain colours of an access type (tui.plans.mysql_common.ACCESS_TYPES) as the
+# tree's levels: red (ALL, index) 3, orange (range, subquery lookups) 2, yellow (fulltext) 1, green and
+# blue (key lookups, index merge, constants) -1 — the theme has no blue, both read as "cheap".
+_WORKBENCH_LEVELS = {"red": 3, "orange": 2, "yellow": 1, "green": -1, "blue": -1}
+_ACCESS_LEVELS = {name.lower(): _WORKBENCH_LEVELS[colour] for name, (_label, colour) in ACCESS_TYPES.items()}
 _BUFFER_KEYS = ("shared_hit", "shared_read", "local_hit", "local_read", "temp_read", "temp_written")
 
 
