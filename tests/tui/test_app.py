@@ -325,6 +325,26 @@ async def test_tab_moves_between_panes_and_focus_is_visible(shop_url: str) -> No
         assert screen._pane_of(app.focused) == 2
 
 
+async def test_number_keys_focus_the_tab_they_show(shop_url: str) -> None:
+    from textual.widgets import TextArea
+
+    from tui.widgets.plan_tree import PlanTree
+
+    app = make_app(shop_url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await start(pilot, app)
+        await app.main_screen.panes_ready()
+        await pilot.press("2")
+        await pilot.pause()
+        assert isinstance(app.focused, TextArea) and app.focused.id == "query-editor", app.focused
+        await pilot.press("escape", "3")
+        await pilot.pause()
+        assert isinstance(app.focused, PlanTree), app.focused
+        await pilot.press("1")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "table-columns", app.focused
+
+
 async def test_switch_database_without_restart(shop_url: str, pg_server: LiveServer) -> None:
     other = f"dbscope_sw_{uuid.uuid4().hex[:8]}"
     for _url in pg_server.scratch_database(other):
