@@ -52,6 +52,9 @@ from tui.widgets.plan_metrics import (
 )
 
 MIN_LABEL = 28
+BAR_WIDTH = 10
+NARROW_BAR_WIDTH = 5  # the bar shrinks to this before it is dropped for the label
+MIN_OPERATION = 10  # a too-long label keeps at least this much of the operation before "on object"
 
 
 @dataclass(slots=True, frozen=True)
@@ -61,9 +64,10 @@ class _Column:
     title: str
 
 
-# Dropped in this order when the pane is narrow, so the label (operation on object) stays readable;
-# the node detail beside or under the tree shows every number of the selected node anyway.
-_DROP_ORDER = ("share", "loops", "error", "estimated", "actual", "bar")
+# Dropped in this order while the widest label does not fit (then the bar shrinks, then goes), so
+# "operation on object" stays readable at 80 columns; the metric's value column always stays, and the
+# node detail beside or under the tree shows every number of the selected node anyway.
+_DROP_ORDER = ("share", "loops", "error", "estimated", "actual")
 
 
 class PlanTree(ScrollView, can_focus=True):
@@ -146,6 +150,7 @@ class PlanTree(ScrollView, can_focus=True):
         self._metric_chosen = False  # by the user (m): kept across plans while they have its data
         self._columns: list[_Column] = []
         self._label_width = MIN_LABEL
+        self._label_need = 0  # cells of the widest label of the plan (every node, folded or not)
         self._row_cache: LRUCache[tuple[int, bool, bool], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] | None = None
         self.cursor = 0
@@ -183,6 +188,7 @@ class PlanTree(ScrollView, can_focus=True):
         if not self._metric_chosen or not self._scale.available(self._metric):
             self._metric = self._default_metric()
         self._set_findings(findings)
+        self._label_need = self._widest_label()
         self._rebuild_visible()
         self.cursor = 0
         self._relayout()
@@ -197,6 +203,7 @@ class PlanTree(ScrollView, can_focus=True):
         self._index_of, self._findings, self._collapsed = {}, {}, set()
         self._scale = None
         self._hot = -1
+        self._label_need = 0
         self._rebuild_visible()
         self.cursor = 0
         self.refresh()
@@ -211,6 +218,10 @@ class PlanTree(ScrollView, can_focus=True):
     def set_findings(self, findings: Iterable[Finding]) -> None:
         """Mark nodes that have advisor findings (``Finding.node_id``)."""
         self._set_findings(findings)
+        need = self._widest_label()  # a finding's " !" may widen a label
+        if need != self._label_need:
+            self._label_need = need
+            self._relayout()
         self._row_cache.clear()
         self.refresh()
 
@@ -418,16 +429,21 @@ class PlanTree(ScrollView, can_focus=True):
             _Column("loops", 7, "loops"),
             _Column("error", 8, "est err"),
             _Column("value", 10, METRIC_TITLES[self._metric]),
-            _Column("bar", 10, ""),
+            _Column("bar", BAR_WIDTH, ""),
             _Column("share", 7, "share"),
         ]
         if self._plan is not None and not self._plan.analyzed:
             # Plain EXPLAIN: no actual rows, loops or estimate error to show; the label gets the room.
             columns = [c for c in columns if c.key not in ("actual", "loops", "error")]
+        target = max(self._label_need, MIN_LABEL)
         for key in _DROP_ORDER:
-            if width - _columns_width(columns) >= MIN_LABEL:
+            if width - _columns_width(columns) >= target:
                 break
             columns = [c for c in columns if c.key != key]
+        if width - _columns_width(columns) < target:
+            columns = [_Column("bar", NARROW_BAR_WIDTH, "") if c.key == "bar" else c for c in columns]
+        if width - _columns_width(columns) < target:
+            columns = [c for c in columns if c.key != "bar"]
         self._columns = columns
         self._label_width = max(width - _columns_width(columns), 8)
         self._row_cache.clear()
@@ -510,6 +526,14 @@ class PlanTree(ScrollView, can_focus=True):
         dim = node.never_executed
         segments = self._label_segments(index, node)
         label_len = sum(cell_len(s.text) for s in segments)
+        over = label_len - self._label_width
+        if over > 0 and node.object:
+            # Too long: shorten the operation first (to MIN_OPERATION cells and an ellipsis), so
+            # "on object" stays visible — the name a DBA looks for; the node detail has it all.
+            shorten = min(over, cell_len(node.operation) - MIN_OPERATION - 1)
+            if shorten > 0:
+                segments = self._label_segments(index, node, shorten=shorten)
+                label_len = sum(cell_len(s.text) for s in segments)
         if label_len > self._label_width:
             segments = [*Strip(segments).crop(0, self._label_width - 1), Segment("…", self._style("dim"))]
         elif label_len < self._label_width:
@@ -535,7 +559,37 @@ class PlanTree(ScrollView, can_focus=True):
             strip = Strip(Segment.apply_style(strip, post_style=Style(color=color, bgcolor=cursor.bgcolor)))
         return strip.adjust_cell_length(width, base)
 
-    def _label_segments(self, index: int, node: PlanNode) -> list[Segment]:
+    def _widest_label(self) -> int:
+        """Cells of the widest label (what ``_label_segments`` draws), without building segments:
+        one O(n) pass at load, so the columns can make room before a label is cut."""
+        widest = 0
+        depth = [0] * len(self._pnodes)
+        for index, node in enumerate(self._pnodes):
+            parent = self._parents[index]
+            if parent >= 0:
+                depth[index] = depth[parent] + 1
+            widest = max(widest, self._label_length(index, node, depth[index]))
+        return widest
+
+    def _label_length(self, index: int, node: PlanNode, depth: int) -> int:
+        length = (3 * (depth - 1) + 2 if depth > 0 else 0) + 2 + cell_len(node.operation)
+        if index == self._hot:
+            length += 2
+        if node.object:
+            length += 4 + cell_len(node.object)
+        if node.index:
+            length += 7 + cell_len(node.index)
+        if node.access_type:
+            length += 3 + cell_len(node.access_type)
+        if index in self._findings:
+            length += 2
+        if node.never_executed:
+            length += len(" (never executed)")
+        return length
+
+    def _label_segments(self, index: int, node: PlanNode, shorten: int = 0) -> list[Segment]:
+        """The row's label; ``shorten`` cells are taken off the operation (with an ellipsis) so the
+        object and index after it stay visible in a narrow pane."""
         guide = self._style("guide")
         parts: list[str] = []
         ancestor = self._parents[index]
@@ -553,7 +607,10 @@ class PlanTree(ScrollView, can_focus=True):
         if index == self._hot:
             segments.append(Segment("● ", self._style("hot")))
         op_style = Style(bold=True) if index == self._hot else Style()
-        segments.append(Segment(node.operation, op_style))
+        operation = node.operation
+        if shorten:
+            operation = set_cell_size(operation, max(cell_len(operation) - shorten - 1, 1)).rstrip() + "…"
+        segments.append(Segment(operation, op_style))
         if node.object:
             segments.append(Segment(" on ", self._style("dim")))
             segments.append(Segment(node.object, self._style("object")))
@@ -586,7 +643,8 @@ class PlanTree(ScrollView, can_focus=True):
         if key == "value":
             return metric_text(node, self._metric, analyzed), self._level_style(level)
         if key == "bar":
-            text, _ = bar_cells(fraction, 10)
+            width = next((c.width for c in self._columns if c.key == "bar"), BAR_WIDTH)
+            text, _ = bar_cells(fraction, width)
             return text, self._level_style(level) if level else self._style("bar")
         if key == "share":
             if self._metric in ("time", "cost", "buffers") and fraction is not None:
