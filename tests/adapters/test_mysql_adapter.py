@@ -249,6 +249,8 @@ def test_table_children_and_leaf_detail(adapter: MySQLAdapter) -> None:
     assert set(folders) == {"Indexes (5)", "Constraints (3)", "Foreign keys (1)", "Triggers (1)"}
     ignored = next(c for c in adapter.children(folders["Indexes (5)"]) if c.name == "ix_ignored")
     assert ignored.type_label.endswith("(invisible)")
+    primary = next(c for c in adapter.children(folders["Indexes (5)"]) if c.name == "PRIMARY")
+    assert primary.type_label == "primary · ≈50 distinct"  # CARDINALITY, the server's estimate
     assert "INVISIBLE" in adapter.detail(ignored).ddl
 
 

@@ -455,6 +455,7 @@ def relation_children(detail: ObjectDetail) -> list[CatalogNode]:
                 "index",
                 i.name,
                 ("primary" if i.primary else "unique" if i.unique else i.method)
+                + _cardinality_label(i)
                 + ("" if i.visible else " (invisible)"),
                 ("index", db, table, i.name),
                 i.definition,
@@ -502,6 +503,12 @@ def relation_children(detail: ObjectDetail) -> list[CatalogNode]:
         [leaf("partition", p, "partition", ("partition", db, table, p), "") for p in detail.partitions],
     )
     return out
+
+
+def _cardinality_label(index: Index) -> str:
+    """`` · ≈1,234 distinct`` from the index's CARDINALITY (the server's estimate of distinct keys)."""
+    value = index.options.get("cardinality") if index.options else None
+    return f" · ≈{value:,} distinct" if isinstance(value, int) else ""
 
 
 # -- bulk detail --------------------------------------------------------------------------------------------
