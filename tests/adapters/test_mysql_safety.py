@@ -4,16 +4,20 @@ ANALYZE never executes a write in a read-only session."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+import pymysql
 import pytest
 
 from tests.live import LiveServer
 from tui.adapters.mysql import MySQLAdapter
+from tui.cli import main
 from tui.core.connspec import parse_url
 from tui.core.errors import Cancelled, DbscopeError, Disconnected, ReadOnlyViolation, UsageError
 
@@ -296,3 +300,142 @@ def test_a_user_with_almost_no_privileges_gets_a_partial_view(bank: str, mysql_s
             adapter.close()
     finally:
         mysql_server.execute(f"DROP USER IF EXISTS '{user}'@'%'")
+
+
+def _side_effect_attempts(victim: int, tag: str) -> list[str]:
+    """Statements a read-only transaction lets through on MariaDB (each probed on 10.11); SHUTDOWN is
+    one too, but a broken guard must not stop the shared server: it is covered by the unit tests."""
+    return [
+        f"KILL {victim}",
+        f"KILL QUERY {victim}",
+        f"KILL CONNECTION {victim}",
+        f"/*!50000 KILL {victim} */",
+        f"DO GET_LOCK('{tag}', 0)",
+        f"SELECT GET_LOCK('{tag}', 0)",
+        f"SELECT get_lock ('{tag}', 0) FROM dual",
+        f"SELECT 'x' INTO DUMPFILE '/tmp/{tag}_dump'",
+        f"SELECT * FROM accounts INTO OUTFILE '/tmp/{tag}_out'",
+        "SELECT * FROM accounts INTO/**/OUTFILE '/tmp/" + tag + "_out2'",
+        "BACKUP STAGE START",
+        "CACHE INDEX accounts IN default",
+        "LOAD INDEX INTO CACHE accounts",
+        "FLUSH STATUS",
+        "SET GLOBAL max_connections = 7",
+        "ANALYZE TABLE accounts",
+        "LOCK TABLES accounts READ",
+    ]
+
+
+def _side_effect_state(server: LiveServer, victim: int, tag: str) -> tuple[Any, ...]:
+    return (
+        server.execute(f"SELECT COMMAND, INFO FROM information_schema.PROCESSLIST WHERE ID = {victim}"),
+        server.execute(f"SELECT IS_USED_LOCK('{tag}')")[0],
+        server.execute(
+            f"SELECT LOAD_FILE('/tmp/{tag}_dump') IS NULL, LOAD_FILE('/tmp/{tag}_out') IS NULL, "
+            f"LOAD_FILE('/tmp/{tag}_out2') IS NULL"
+        )[0],
+        server.execute("SELECT @@GLOBAL.max_connections")[0],
+    )
+
+
+@pytest.fixture
+def sleeper(mysql_server: LiveServer) -> Iterator[int]:
+    """A connection of the test's own, busy in SELECT SLEEP(300): the target of KILL attempts."""
+    conn = pymysql.connect(**mysql_server.mysql_kwargs(), autocommit=True)
+    victim = conn.thread_id()
+    outcome: dict[str, object] = {}
+
+    def sleep() -> None:
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT SLEEP(300)")
+                outcome["rows"] = cur.fetchall()
+        except pymysql.Error as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=sleep, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while _sleepers(mysql_server, "SLEEP(300)") == 0:
+        assert time.monotonic() < deadline, "the victim never started sleeping"
+        time.sleep(0.05)
+    try:
+        yield victim
+    finally:
+        with contextlib.suppress(pymysql.Error):
+            mysql_server.execute(f"KILL {victim}")
+        thread.join(timeout=10)
+        with contextlib.suppress(pymysql.Error):
+            conn.close()
+
+
+def test_side_effects_a_read_only_transaction_allows_are_refused_on_every_path(
+    bank: str, mysql_server: LiveServer, sleeper: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tag = f"dbscope_se_{db_name(bank)[-8:]}"
+    statements = _side_effect_attempts(sleeper, tag)
+    before = _side_effect_state(mysql_server, sleeper, tag)
+    assert before[0] == [("Query", "SELECT SLEEP(300)")] and before[1] == (None,)
+    table_before = snapshot(mysql_server, bank)
+    adapter = open_adapter(bank)
+    attempts = 0
+    try:
+        query_thread = adapter.run("SELECT CONNECTION_ID()").rows[0][0]
+
+        def query_id() -> object:
+            return mysql_server.execute(
+                f"SELECT QUERY_ID FROM information_schema.PROCESSLIST WHERE ID = {int(query_thread)}"
+            )
+
+        last_query = query_id()
+        for statement in statements:
+            paths: list[Any] = [lambda s=statement: adapter.run(s)]
+            if statement.startswith("SELECT"):
+                paths += [
+                    lambda s=statement: adapter.run(f"ANALYZE {s}"),
+                    lambda s=statement: adapter.explain(s, analyze=True),
+                    lambda s=statement: adapter.explain(s, analyze=True, allow_writes=True),
+                    lambda s=statement: adapter.explain(f"ANALYZE FORMAT=JSON {s}", analyze=True),
+                ]
+            for path in paths:
+                attempts += 1
+                with pytest.raises(ReadOnlyViolation) as error:
+                    path()
+                assert error.value.hint and "--read-write" in error.value.hint
+        assert query_id() == last_query  # not one of them reached the server
+        assert adapter.run("SELECT 1").rows == [(1,)]
+    finally:
+        adapter.close()
+    for statement in (s for s in statements if s.startswith("SELECT")):
+        for argv in (
+            ["explain", bank, statement, "--analyze"],
+            ["explain", bank, statement, "--analyze", "--yes"],
+        ):
+            attempts += 1
+            code = main(argv)
+            err = capsys.readouterr().err
+            assert code == (3 if "--yes" in argv else 2), (argv, err)
+            assert err.count("\n") == 1 and "Traceback" not in err
+    assert _side_effect_state(mysql_server, sleeper, tag) == before
+    assert snapshot(mysql_server, bank) == table_before
+    selects = sum(1 for s in statements if s.startswith("SELECT"))
+    assert attempts == len(statements) + selects * (4 + 2)
+
+
+def test_side_effects_run_in_a_read_write_session_positive_control(
+    bank: str, mysql_server: LiveServer, sleeper: int
+) -> None:
+    """The same state checks do see the effects when the session is read-write."""
+    tag = f"dbscope_se_{db_name(bank)[-8:]}"
+    adapter = open_adapter(bank, read_write=True)
+    try:
+        assert adapter.statement_writes(f"SELECT GET_LOCK('{tag}', 0)")
+        adapter.run(f"SELECT GET_LOCK('{tag}', 0)")
+        assert mysql_server.execute(f"SELECT IS_USED_LOCK('{tag}') IS NOT NULL")[0] == (1,)
+        adapter.run(f"KILL QUERY {sleeper}")
+        deadline = time.monotonic() + 10
+        while _sleepers(mysql_server, "SLEEP(300)"):
+            assert time.monotonic() < deadline, "KILL QUERY did not stop the victim"
+            time.sleep(0.05)
+    finally:
+        adapter.close()

@@ -623,6 +623,7 @@ class MySQLAdapter(Adapter):
             raise UsageError("nothing to explain: the statement is empty")
         writes = not is_read_only_select(statement, self.dialect)
         if analyze:
+            self._refuse_in_read_only(statement)
             if not self.capabilities.analyze and self.server is not None:
                 raise QueryError(self.capabilities.analyze.reason, title="No EXPLAIN ANALYZE")
             if writes:
@@ -659,6 +660,16 @@ class MySQLAdapter(Adapter):
             text=text, engine=self.flavor, analyzed=analyze, query=statement, rolled_back=rolled_back
         )
 
+    def _refuse_in_read_only(self, statement: str) -> None:
+        """The second layer of a read-only session, before anything that executes the user's statement
+        (run, ANALYZE): what a read-only transaction lets through (KILL, SET GLOBAL, GET_LOCK()…) is
+        refused here, naming the statement."""
+        if self.spec.read_write:
+            return
+        reason = read_only_refusal(statement)
+        if reason:
+            raise ReadOnlyViolation(f"{reason}: {_short(statement)}", hint=READ_ONLY_HINT)
+
     def _check_analyze_write(self, statement: str, allow_writes: bool) -> None:
         short = _short(statement)
         if not self.spec.read_write:
@@ -683,10 +694,7 @@ class MySQLAdapter(Adapter):
         statement = query.strip().rstrip(";").strip()
         if not statement:
             raise UsageError("nothing to run: the statement is empty")
-        if not self.spec.read_write:
-            reason = read_only_refusal(statement)
-            if reason:
-                raise ReadOnlyViolation(f"{reason}: {_short(statement)}", hint=READ_ONLY_HINT)
+        self._refuse_in_read_only(statement)
         limit = max(1, int(limit))
         started = time.perf_counter()
         with self._query_lock:

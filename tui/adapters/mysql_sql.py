@@ -4,14 +4,17 @@ prefix, and the second safety layer of read-only sessions.
 The server enforces read-only sessions (``SET SESSION TRANSACTION READ ONLY``: every INSERT, UPDATE,
 DELETE, DDL, GRANT… fails with error 1792). A few statements are outside what a read-only transaction
 stops — ``SET GLOBAL``, ``SET SESSION TRANSACTION READ WRITE`` (which would lift the guard itself),
-``SELECT … INTO OUTFILE``, ``FLUSH``, ``KILL``, ``ANALYZE TABLE``, ``CALL`` and ``PREPARE``/``EXECUTE``
-(which can run any of those) — so dbscope refuses those itself unless the session is read-write.
+``SELECT … INTO OUTFILE``, ``FLUSH``, ``KILL``, ``SHUTDOWN``, ``ANALYZE TABLE``, ``GET_LOCK()``, ``CALL``
+and ``PREPARE``/``EXECUTE`` (which can run any of those) — so dbscope refuses those itself unless the
+session is read-write. The classification lives in ``tui.core.sideeffects`` with PostgreSQL's.
 """
 
 from __future__ import annotations
 
 import re
 
+from tui.core.sideeffects import READ_ONLY_HINT, mysql_refusal
+from tui.core.sideeffects import mysql_normalized as normalized
 from tui.core.sqltext import first_word, statement_may_write
 
 _EXPLAIN_HEAD = re.compile(
@@ -22,32 +25,6 @@ _EXPLAIN_HEAD = re.compile(
 _ANALYZE_STATEMENT = re.compile(
     r"^\s*analyze\s+(?:format\s*=\s*\w+\s+)?(?=select|with|\(|update|delete)", re.I
 )
-_SET_UNSAFE = re.compile(
-    r"\bglobal\b|\bpersist(?:_only)?\b|@@global\.|@@persist|read\s+write|read_only|\bpassword\b|sql_log_bin",
-    re.I,
-)
-_INTO_FILE = re.compile(r"\binto\s+(?:outfile|dumpfile)\b", re.I)
-_ALWAYS_REFUSED = frozenset(
-    {
-        "flush",
-        "kill",
-        "shutdown",
-        "restart",
-        "install",
-        "uninstall",
-        "reset",
-        "purge",
-        "change",
-        "stop",
-        "call",
-        "prepare",
-        "execute",
-        "binlog",
-        "repair",
-        "clone",
-    }
-)
-READ_ONLY_HINT = "start dbscope with --read-write to allow it (each write asks for confirmation)"
 
 
 def quote_ident(name: str) -> str:
@@ -75,73 +52,10 @@ def strip_explain(query: str) -> str:
     return text
 
 
-def normalized(statement: str) -> str:
-    """The statement as the server will see it, for classification: executable comments unwrapped
-    (``/*!50000 SET GLOBAL … */`` runs on the server), other comments dropped, string literals and
-    quoted identifiers replaced by ``''`` so nothing inside them is mistaken for a keyword."""
-    out: list[str] = []
-    i, n = 0, len(statement)
-    while i < n:
-        ch = statement[i]
-        if ch in ("'", '"', "`"):
-            j = i + 1
-            while j < n:
-                if statement[j] == "\\" and ch != "`":
-                    j += 2
-                    continue
-                if statement[j] == ch:
-                    if j + 1 < n and statement[j + 1] == ch:
-                        j += 2
-                        continue
-                    break
-                j += 1
-            out.append("''" if ch != "`" else "``")
-            i = j + 1
-            continue
-        if statement.startswith("/*", i):
-            close = statement.find("*/", i + 2)
-            end = n if close < 0 else close
-            body = statement[i + 2 : end]
-            executable = re.match(r"M?!\d*", body)
-            if executable:
-                out.append(" " + normalized(body[executable.end() :]) + " ")
-            else:
-                out.append(" ")
-            i = n if close < 0 else close + 2
-            continue
-        if ch == "#" or (statement.startswith("--", i) and (i + 2 >= n or statement[i + 2] in " \t\r\n")):
-            newline = statement.find("\n", i)
-            i = n if newline < 0 else newline + 1
-            out.append(" ")
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
 def read_only_refusal(statement: str) -> str | None:
     """Why a read-only session must refuse ``statement`` itself (None when the server's read-only
-    transaction mode is the guard, or the statement is harmless)."""
-    text = normalized(statement)
-    word = first_word(text)
-    if not word and text.strip():
-        return "the statement could not be classified"
-    upper = word.upper()
-    if word in _ALWAYS_REFUSED:
-        return f"{upper} is not stopped by a read-only transaction"
-    if word == "set" and _SET_UNSAFE.search(text):
-        return "SET of a global, persisted or access-mode variable is not stopped by a read-only transaction"
-    if word == "start" and re.search(r"read\s+write|\bslave\b|\breplica\b|group_replication", text, re.I):
-        return "START … READ WRITE or replication control would bypass the read-only session"
-    if word in ("select", "with", "table", "values") and _INTO_FILE.search(text):
-        return "SELECT … INTO OUTFILE/DUMPFILE writes a file on the server"
-    if word == "analyze" and re.match(
-        r"\s*analyze\s+(?:no_write_to_binlog\s+|local\s+)?tables?\b", text, re.I
-    ):
-        return "ANALYZE TABLE rewrites the table's statistics"
-    if word == "lock":
-        return "LOCK TABLES would block other sessions"
-    return None
+    transaction mode is the guard, or the statement is harmless); see ``tui.core.sideeffects``."""
+    return mysql_refusal(statement)
 
 
 def is_read_only_select(statement: str, dialect: str = "mysql") -> bool:
@@ -150,6 +64,18 @@ def is_read_only_select(statement: str, dialect: str = "mysql") -> bool:
     word = first_word(text)
     if word not in ("select", "with", "table", "values"):
         return False
-    if _INTO_FILE.search(text) or re.search(r"\bfor\s+update\b|\block\s+in\s+share\s+mode\b", text, re.I):
+    if mysql_refusal(statement) or re.search(r"\bfor\s+update\b|\block\s+in\s+share\s+mode\b", text, re.I):
         return False
     return not statement_may_write(statement, dialect)
+
+
+__all__ = [
+    "READ_ONLY_HINT",
+    "is_read_only_select",
+    "normalized",
+    "qualified",
+    "quote_ident",
+    "quote_literal",
+    "read_only_refusal",
+    "strip_explain",
+]

@@ -45,6 +45,7 @@ from tui.core.session import (
     ServerInfo,
     StatementStat,
 )
+from tui.core.sideeffects import READ_ONLY_HINT, pg_refusal
 from tui.core.sqltext import first_word
 
 _EXPLAIN_PREFIX = re.compile(
@@ -511,6 +512,8 @@ class PostgresAdapter(Adapter):
             raise UsageError("nothing to explain: the statement is empty")
         # A typed "EXPLAIN ANALYZE …" asks for ANALYZE: honour it, with the same safety checks.
         analyze = analyze or explain_prefix_analyzes(query)
+        if analyze:
+            self._refuse_in_read_only(statement)
         writes = self.statement_writes(statement)
         version = self.server.version_num if self.server else 150000
         has_params = bool(_PARAM.search(statement))
@@ -629,6 +632,7 @@ class PostgresAdapter(Adapter):
         statement = query.strip().rstrip(";").strip()
         if not statement:
             raise UsageError("nothing to run: the statement is empty")
+        self._refuse_in_read_only(statement)
         started = time.perf_counter()
         with self._query_lock:
             conn = self._query_conn()
@@ -653,6 +657,16 @@ class PostgresAdapter(Adapter):
         if head in _STREAMABLE:
             return True
         return head == "with" and not self.statement_writes(statement)
+
+    def _refuse_in_read_only(self, statement: str) -> None:
+        """The second layer of a read-only session, before anything that executes the user's statement
+        (run, ANALYZE): what a read-only transaction lets through (pg_terminate_backend(), COPY … TO
+        PROGRAM, pg_advisory_lock()…: ``tui.core.sideeffects``) is refused here, naming the statement."""
+        if self.spec.read_write:
+            return
+        reason = pg_refusal(statement)
+        if reason:
+            raise ReadOnlyViolation(f"{reason}: {_short(statement)}", hint=READ_ONLY_HINT)
 
     def _run_error(self, exc: psycopg.Error) -> DbscopeError:
         error = map_error(exc, self.spec)

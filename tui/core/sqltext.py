@@ -118,7 +118,13 @@ def first_word(sql: str) -> str:
 
 def statement_may_write(sql: str, dialect: str = "postgres") -> bool:
     """True unless the statement is plainly a read (SELECT/VALUES/TABLE/SHOW, or WITH … SELECT
-    without data-modifying CTEs). Errs on the side of asking."""
+    without data-modifying CTEs) with no side effect a read-only transaction lets through
+    (``SELECT pg_terminate_backend(…)``, ``SELECT GET_LOCK(…)``: ``tui.core.sideeffects``). Errs on the
+    side of asking."""
+    from tui.core.sideeffects import refusal
+
+    if refusal(sql, dialect):
+        return True
     head = first_word(sql)
     if head not in _READ_ONLY_HEADS:
         return True
