@@ -100,3 +100,24 @@ def test_hypothetical_index_on_a_normalized_statement(workload_url: str) -> None
         assert adapter.run("SELECT count(*) FROM t").rows == [(50000,)]
     finally:
         adapter.close()
+
+
+def test_generic_plan_types_the_parameters_nothing_types(workload_url: str) -> None:
+    """Before PostgreSQL 16 the generic plan comes from PREPARE: a parameter nothing in the statement
+    types (``$2 IS NULL``, a bare ``SELECT $1``, as ORMs and pg_stat_statements produce) is declared
+    text, the others keep their inferred types; the plan is generic (it has the $n, not a value), the
+    session is left with no prepared statement and no open transaction."""
+    adapter = PostgresAdapter(parse_url(workload_url))
+    adapter.connect()
+    try:
+        plan = adapter.explain("SELECT * FROM t WHERE k = $1 OR $2 IS NULL")
+        assert '"Relation Name": "t"' in plan.text and "$1" in plan.text and "$2" in plan.text
+        assert adapter.explain("SELECT $1, $2 + 1 FROM t WHERE id = $3").text
+        rows = adapter.run("SELECT count(*) FROM pg_prepared_statements").rows
+        assert rows == [(0,)]
+        # A parameter typed two ways has no generic plan: the error names it (the UI then asks values).
+        with pytest.raises(QueryError, match=r"parameter \$1"):
+            adapter.explain("INSERT INTO t (id, k) VALUES ($1, $1::text)")
+        assert adapter.run("SELECT count(*) FROM t").rows == [(50000,)]
+    finally:
+        adapter.close()

@@ -537,6 +537,9 @@ class PostgresAdapter(Adapter):
         generic = has_params and not analyze
         if generic and version < 160000:
             return self._explain_generic_legacy(statement)
+        return self._explain_now(statement, analyze, writes, generic)
+
+    def _explain_now(self, statement: str, analyze: bool, writes: bool, generic: bool) -> ExplainOutput:
         sql = f"EXPLAIN ({self._explain_options(analyze, generic)}) {statement}"
         with self._query_lock:
             conn = self._query_conn()
@@ -552,19 +555,24 @@ class PostgresAdapter(Adapter):
                     conn.execute("ROLLBACK")
             except psycopg.Error as exc:
                 self._recover(conn)
-                raise map_error(exc, self.spec) from None
+                if not (generic and isinstance(exc, pg_errors.IndeterminateDatatype)):
+                    raise map_error(exc, self.spec) from None
+                rows = None
+        if rows is None:  # GENERIC_PLAN could not type a parameter: PREPARE declares its type
+            return self._explain_generic_legacy(statement)
         text = _plan_text(rows)
         return ExplainOutput(
             text=text, engine="postgresql", analyzed=analyze, query=statement, rolled_back=True
         )
 
     def _explain_generic_legacy(self, statement: str) -> ExplainOutput:
-        """Before PostgreSQL 16: PREPARE the normalized statement and EXPLAIN EXECUTE it with NULLs
-        under plan_cache_mode=force_generic_plan (Dexter's approach), all rolled back."""
+        """Before PostgreSQL 16 (and on 16+ when GENERIC_PLAN cannot type a parameter): PREPARE the
+        normalized statement and EXPLAIN EXECUTE it with NULLs under plan_cache_mode=force_generic_plan
+        (Dexter's approach), all rolled back. The plan never depends on the NULLs: it is generic."""
         with self._query_lock:
             conn = self._query_conn()
             try:
-                conn.execute("BEGIN")
+                conn.execute("BEGIN" if self.spec.read_write else "BEGIN READ ONLY")
                 try:
                     rows = self._generic_rows_legacy(conn, statement)
                 finally:
@@ -581,10 +589,37 @@ class PostgresAdapter(Adapter):
         count = max(int(n) for n in _PARAM.findall(statement))
         nulls = ", ".join(["NULL"] * count)
         conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        conn.execute(f"PREPARE dbscope_generic AS {statement}")  # type: ignore[arg-type]
+        self._prepare_generic(conn, statement, count)
         return conn.execute(
             f"EXPLAIN ({self._explain_options(False, False)}) EXECUTE dbscope_generic({nulls})"  # type: ignore[arg-type]
         ).fetchall()
+
+    @staticmethod
+    def _prepare_generic(conn: psycopg.Connection[Any], statement: str, count: int) -> None:
+        """PREPARE ``statement`` as ``dbscope_generic``. A parameter whose type nothing in the statement
+        says (``$2 IS NULL``, ``SELECT $1``) stops PREPARE with "could not determine data type of
+        parameter $n": that one is declared ``text`` and the others ``unknown`` (inferred as before),
+        one retry per such parameter, inside a savepoint so the transaction goes on."""
+        as_text: set[int] = set()
+        while True:
+            declared = (
+                "(" + ", ".join("text" if n in as_text else "unknown" for n in range(1, count + 1)) + ")"
+                if as_text
+                else ""
+            )
+            conn.execute("SAVEPOINT dbscope_prepare")
+            try:
+                conn.execute(f"PREPARE dbscope_generic{declared} AS {statement}")  # type: ignore[arg-type]
+            except pg_errors.IndeterminateDatatype as exc:
+                conn.execute("ROLLBACK TO SAVEPOINT dbscope_prepare")
+                match = re.search(r"parameter \$(\d+)", str(exc))
+                number = int(match.group(1)) if match else 0
+                if not 1 <= number <= count or number in as_text:
+                    raise
+                as_text.add(number)
+                continue
+            conn.execute("RELEASE SAVEPOINT dbscope_prepare")
+            return
 
     @staticmethod
     def _deallocate_generic(conn: psycopg.Connection[Any]) -> None:
