@@ -115,13 +115,29 @@ def sanitize_json(value: Any) -> Any:
     return root
 
 
+def _alternatives(plan: Plan) -> list[Plan]:
+    """MongoDB's rejected and candidate plans (other engines print none)."""
+    if plan.engine != "mongodb":
+        return []
+    from tui.plans.mongo import alternative_plans
+
+    return alternative_plans(plan)
+
+
 def plan_document(plan: Plan, findings: list[Finding]) -> dict[str, Any]:
-    """``{"engine", "plan", "findings"}`` — what ``dbscope plan`` / ``explain`` print as JSON."""
-    return {
+    """``{"engine", "plan", "findings"}`` — what ``dbscope plan`` / ``explain`` print as JSON. A MongoDB
+    explain that lists them adds ``"rejected_plans"`` (queryPlanner.rejectedPlans) and
+    ``"candidate_plans"`` (executionStats.allPlansExecution): lists of Nodes of the same shape."""
+    document: dict[str, Any] = {
         "engine": plan.engine,
         "plan": plan_to_json(plan),
         "findings": [sanitize_json(f.to_json()) for f in findings],
     }
+    for key, kind in (("rejected_plans", "rejected plan"), ("candidate_plans", "candidate plan")):
+        trees = [plan_to_json(alt) for alt in _alternatives(plan) if alt.header["variant"].startswith(kind)]
+        if trees:
+            document[key] = trees
+    return document
 
 
 def dumps(document: Any) -> str:
@@ -369,11 +385,24 @@ def render_tree_text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def render_alternatives_text(plan: Plan) -> str | None:
+    """MongoDB's rejected and candidate plans, each as a tree under its label; None when there are none."""
+    blocks = [
+        f"{alt.header['variant'].capitalize()} — {alt.warnings[0].split(': ', 1)[1]}\n{render_tree_text(alt)}"
+        for alt in _alternatives(plan)
+    ]
+    return "\n\n".join(blocks) if blocks else None
+
+
 def render_plan_text(plan: Plan, findings: list[Finding], plain: bool = False) -> str:
-    """Header, the tree, then the findings (in the advisor's voice unless ``plain``)."""
+    """Header, the tree, rejected/candidate plans (MongoDB), then the findings (in the advisor's voice
+    unless ``plain``)."""
     parts = ["\n".join(_header_lines(plan)), render_tree_text(plan)]
     if plan.query:
         parts.insert(1, "Query: " + " ".join(plan.query.split()))
+    alternatives = render_alternatives_text(plan)
+    if alternatives:
+        parts.append(alternatives)
     parts.append(findings_text(findings, plain))
     return "\n\n".join(parts) + "\n"
 
@@ -422,5 +451,8 @@ def render_plan_markdown(plan: Plan, findings: list[Finding]) -> str:
         ]
         out.append("| " + " | ".join(_md(cell) for cell in cells) + " |")
         stack.extend((child, depth + 1) for child in reversed(node.children))
+    alternatives = render_alternatives_text(plan)
+    if alternatives:
+        out += ["", "## Rejected and candidate plans", "", "```", alternatives, "```"]
     out += ["", "## Findings", "", findings_markdown(findings).rstrip(), ""]
     return "\n".join(out)

@@ -17,6 +17,7 @@ subtrees in ``plan.header["rejected_plans"]`` / ``["candidate_plans"]``.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from dataclasses import dataclass, field
@@ -747,6 +748,40 @@ def _cursor_totals(root: PlanNode, namespace: str | None, stats: dict[str, Any])
 def _float(value: Any) -> float | None:
     number = num(value)
     return float(number) if number is not None else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rejected and candidate plans as plans of their own
+
+
+def alternative_plans(plan: Plan) -> list[Plan]:
+    """The plans the query planner considered besides the winning one, each as a Plan that the plan
+    view and the text output can show like any other: ``queryPlanner.rejectedPlans`` (shapes only) and
+    ``executionStats.allPlansExecution`` (partial statistics gathered while the planner raced the
+    candidates, winning plan included). ``header["variant"]`` says which one it is."""
+    out: list[Plan] = []
+    groups = (
+        ("rejected plan", "the planner did not choose it", plan.header.get("rejected_plans") or []),
+        (
+            "candidate plan",
+            "statistics from the trial run of plan selection only, not the full execution",
+            plan.header.get("candidate_plans") or [],
+        ),
+    )
+    for kind, note, roots in groups:
+        for number, root in enumerate(roots, start=1):
+            if not isinstance(root, PlanNode):
+                continue
+            variant = f"{kind} {number} of {len(roots)}"
+            root = copy.deepcopy(root)  # numbered from 1 here; in the header they keep negative ids
+            for position, node in enumerate(root.walk(), start=1):
+                node.node_id = position
+            alt = Plan(engine=plan.engine, format=plan.format, root=root, query=plan.query)
+            alt.header = {"variant": variant, "namespace": plan.header.get("namespace")}
+            alt.analyzed = any(n.rows_actual is not None for n in root.walk())
+            alt.warnings = [f"This is {variant}: {note}."]
+            out.append(alt)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------
