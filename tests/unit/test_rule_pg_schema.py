@@ -191,6 +191,11 @@ def test_unused_index_not_judged_on_a_young_window_and_says_so() -> None:
     )
     assert f.rule == "pg.unused-index-window" and f.severity == "info" and f.ddl == []
     assert "2.5 days old" in f.message
+    assert f.evidence["not_judged"] == ["shop.orders.o_created"]
+    [young] = pg_schema_unused_index.check(
+        schema_ctx(facts(_orders(idle, index("fk", "customer_id", scans=9)), age_days=0.25))
+    )
+    assert "6 h 0 min old" in young.message
 
 
 def test_unused_unique_pk_and_fk_serving_indexes_are_never_flagged() -> None:

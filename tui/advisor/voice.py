@@ -64,6 +64,8 @@ def format_value(key: str, value: Any) -> str:
         return "unknown"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
     if not isinstance(value, int | float):
         return str(value)
     unit = _unit_of(key)
@@ -76,7 +78,7 @@ def format_value(key: str, value: Any) -> str:
     if unit == "kb":
         return f"{fmt.num(value)} kB"
     if unit == "days":
-        return f"{fmt.num(value, 1)} days"
+        return fmt.age(value)
     if unit == "blocks":
         return f"{fmt.num(value)} blocks ({fmt.size(value * 8192)})"
     if unit == "factor":

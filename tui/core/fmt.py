@@ -50,6 +50,15 @@ def ms(value: float | None) -> str:
     return f"{int(hours)} h {int(minutes)} min"
 
 
+def age(days: float | None) -> str:
+    """An age in days that reads well when short: ``12 min 5 s``, ``5 h 2 min``, ``3.5 days``."""
+    if days is None:
+        return "–"
+    if days < 1:
+        return ms(days * 86_400_000)
+    return f"{days:,.1f} days"
+
+
 def size(value: float | int | None) -> str:
     """Bytes in binary units: ``8.0 kB``, ``1.4 MB``, ``3.2 GB`` (1 kB = 1,024 bytes, as PostgreSQL)."""
     if value is None:

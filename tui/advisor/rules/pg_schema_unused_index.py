@@ -59,7 +59,8 @@ def check(ctx: SchemaContext) -> list[Finding]:
     age = ctx.facts.stats_age_days
     since = ctx.facts.stats_since
     if age is None or age < MIN_WINDOW_DAYS:
-        window = "unknown" if age is None else f"{fmt.num(age, 1)} days old (since {since})"
+        window = "unknown" if age is None else f"{fmt.age(age)} old (since {since})"
+        names = [f"{table_qualified(d)}.{i.name}" for d, i in candidates]
         return [
             schema_finding(
                 WINDOW_ID,
@@ -76,12 +77,13 @@ def check(ctx: SchemaContext) -> list[Finding]:
                 ),
                 recommendation=(
                     "Run the advisor again once the statistics cover a full business cycle: "
-                    + ", ".join(f"{table_qualified(d)}.{i.name}" for d, i in candidates[:10])
-                    + (" …" if len(candidates) > 10 else "")
+                    + ", ".join(names[:10])
+                    + (" …" if len(names) > 10 else "")
                     + "."
                 ),
                 evidence={
                     "indexes": len(candidates),
+                    "not_judged": names,
                     "stats_age_days": age,
                     "min_window_days": MIN_WINDOW_DAYS,
                 },
