@@ -156,12 +156,12 @@ def severity_for_share(value: float | None, *, high: str = "warning", low: str =
     return high if value is not None and value >= SHARE_LOW else low
 
 
-def plan_finding(
+def finding(
+    category: str,
     rule: str,
     severity: str,
-    ctx: PlanContext,
-    node: PlanNode | None,
     *,
+    obj: str | None,
     title: str,
     message: str,
     reasoning: str,
@@ -170,9 +170,10 @@ def plan_finding(
     ddl: list[str] | None = None,
     rollback: list[str] | None = None,
     impact: float = 0.0,
-    obj: str | None = None,
+    node_id: int | None = None,
     verification: Verification | None = None,
 ) -> Finding:
+    """The one Finding builder of the rules: evidence without unknown (None) values, lists copied."""
     return Finding(
         rule=rule,
         severity=severity,
@@ -183,11 +184,33 @@ def plan_finding(
         ddl=list(ddl or []),
         rollback=list(rollback or []),
         verification=verification,
-        impact=impact * ctx.multiplier,
-        node_id=node.node_id if node is not None else None,
+        impact=impact,
+        node_id=node_id,
         reasoning=reasoning,
         recommendation=recommendation,
-        category="plan",
+        category=category,
+    )
+
+
+def plan_finding(
+    rule: str,
+    severity: str,
+    ctx: PlanContext,
+    node: PlanNode | None,
+    *,
+    impact: float = 0.0,
+    obj: str | None = None,
+    **fields: Any,
+) -> Finding:
+    """A plan rule's Finding: pinned to ``node``, its impact weighted by how often the statement runs."""
+    return finding(
+        "plan",
+        rule,
+        severity,
+        obj=obj,
+        impact=impact * ctx.multiplier,
+        node_id=node.node_id if node is not None else None,
+        **fields,
     )
 
 
@@ -219,31 +242,5 @@ def number_stat(detail: ObjectDetail, label: str) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def schema_finding(
-    rule: str,
-    severity: str,
-    *,
-    obj: str | None,
-    title: str,
-    message: str,
-    reasoning: str,
-    recommendation: str,
-    evidence: dict[str, Any],
-    ddl: list[str] | None = None,
-    rollback: list[str] | None = None,
-    impact: float = 0.0,
-) -> Finding:
-    return Finding(
-        rule=rule,
-        severity=severity,
-        object=obj,
-        title=title,
-        message=message,
-        evidence={k: v for k, v in evidence.items() if v is not None},
-        ddl=list(ddl or []),
-        rollback=list(rollback or []),
-        impact=impact,
-        reasoning=reasoning,
-        recommendation=recommendation,
-        category="schema",
-    )
+def schema_finding(rule: str, severity: str, **fields: Any) -> Finding:
+    return finding("schema", rule, severity, **fields)

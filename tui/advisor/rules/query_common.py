@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tui.advisor.context import QueryContext
+from tui.advisor.rules.common import finding
 from tui.advisor.sqlfacts import TableRef
 from tui.core.catalog import ObjectDetail
 from tui.core.finding import Finding
@@ -35,31 +36,5 @@ def sql(node: Any, ctx: QueryContext) -> str:
     return node.sql(dialect=ctx.dialect)
 
 
-def query_finding(
-    rule: str,
-    severity: str,
-    *,
-    obj: str | None,
-    title: str,
-    message: str,
-    reasoning: str,
-    recommendation: str,
-    evidence: dict[str, Any],
-    ddl: list[str] | None = None,
-    rollback: list[str] | None = None,
-    impact: float = 0.0,
-) -> Finding:
-    return Finding(
-        rule=rule,
-        severity=severity,
-        object=obj,
-        title=title,
-        message=message,
-        evidence={k: v for k, v in evidence.items() if v is not None},
-        ddl=list(ddl or []),
-        rollback=list(rollback or []),
-        impact=impact,
-        reasoning=reasoning,
-        recommendation=recommendation,
-        category="query",
-    )
+def query_finding(rule: str, severity: str, **fields: Any) -> Finding:
+    return finding("query", rule, severity, **fields)
