@@ -1,8 +1,11 @@
-"""A throwaway PostgreSQL cluster built from the Debian server binaries, for tests that need what the
-shared service cannot give them: ``shared_preload_libraries`` (pg_stat_statements) or a server that
-the test stops and restarts mid-session.
+"""Throwaway servers for tests that need what the shared services cannot give them.
 
-initdb refuses to run as root, so as root the cluster runs as the ``postgres`` system user.
+- ``make_cluster``: a PostgreSQL cluster from the Debian server binaries, for ``shared_preload_libraries``
+  (pg_stat_statements) or a server that the test stops and restarts mid-session. initdb refuses to run
+  as root, so as root the cluster runs as the ``postgres`` system user.
+- ``make_mariadb``: a mariadbd on its own datadir, socket and port (mariadb-install-db, then the server
+  with ``--user=root`` as root), for ``performance_schema=ON`` and its statement digests, which the
+  shared MariaDB service has off and cannot be restarted for.
 """
 
 from __future__ import annotations
@@ -124,3 +127,103 @@ def app_cluster(password: str, setup_sql: str = "") -> Cluster | None:
         with psycopg.connect(cluster.url("appdb"), autocommit=True) as conn:
             conn.execute(setup_sql)  # type: ignore[arg-type]
     return cluster
+
+
+# -- MariaDB ---------------------------------------------------------------------------------------------
+@dataclass
+class MariaDB:
+    """A throwaway mariadbd on a temporary datadir, socket and TCP port (root, no password), for tests
+    that need server options the shared service does not have (``performance_schema=ON``)."""
+
+    root: Path
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def socket_path(self) -> Path:
+        return self.root / "sock"
+
+    def url(self, database: str = "") -> str:
+        return f"mysql://root@127.0.0.1:{self.port}/{database}"
+
+    def connect_kwargs(self, database: str | None = None) -> dict[str, object]:
+        kwargs: dict[str, object] = {"host": "127.0.0.1", "port": self.port, "user": "root", "password": ""}
+        if database:
+            kwargs["database"] = database
+        return kwargs
+
+    def destroy(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _mariadb_binaries() -> tuple[str, str] | None:
+    search = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
+    install = shutil.which("mariadb-install-db", path=search) or shutil.which("mysql_install_db", path=search)
+    server = shutil.which("mariadbd", path=search)
+    return (install, server) if install and server else None
+
+
+def make_mariadb(settings: dict[str, str] | None = None, *, timeout: float = 90.0) -> MariaDB | None:
+    """Initialise a datadir and start mariadbd with ``settings`` (option name → value, e.g.
+    ``{"performance-schema": "ON"}``) listening on 127.0.0.1 only; None when the server binaries are
+    not installed. As root the server runs as root (``--user=root``): the datadir is the test's own."""
+    import time
+
+    import pymysql
+
+    binaries = _mariadb_binaries()
+    if binaries is None:
+        return None
+    install, server = binaries
+    root = Path(tempfile.mkdtemp(prefix="dbscope-mariadb-"))
+    user = ["--user=root"] if os.geteuid() == 0 else []
+    data = root / "data"
+    subprocess.run(
+        [
+            install,
+            "--no-defaults",
+            f"--datadir={data}",
+            *user,
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+        ],
+        capture_output=True,
+        check=True,
+        timeout=180,
+    )
+    port = _free_port()
+    options = [
+        "--no-defaults",
+        f"--datadir={data}",
+        *user,
+        f"--socket={root / 'sock'}",
+        f"--port={port}",
+        "--bind-address=127.0.0.1",
+        f"--pid-file={root / 'pid'}",
+        f"--log-error={root / 'error.log'}",
+        "--skip-log-bin",
+        "--innodb-buffer-pool-size=32M",
+        *(f"--{key}={value}" for key, value in (settings or {}).items()),
+    ]
+    process = subprocess.Popen([server, *options], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    instance = MariaDB(root, port, process)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            pymysql.connect(**instance.connect_kwargs(), connect_timeout=2).close()  # type: ignore[arg-type]
+            return instance
+        except pymysql.Error:
+            pass
+        log = root / "error.log"
+        if process.poll() is not None or time.monotonic() > deadline:
+            text = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            instance.destroy()
+            raise RuntimeError(f"mariadbd did not start: {text}")
+        time.sleep(0.2)

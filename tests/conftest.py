@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clusters import Cluster, make_cluster
+from tests.clusters import Cluster, MariaDB, make_cluster, make_mariadb
 from tests.demo_fixture import demo_session  # noqa: F401 - the session-wide demo shop
 from tests.live import LiveServer, find_mysql, find_postgres
 
@@ -70,6 +70,25 @@ def pgss_cluster() -> Iterator[Cluster]:
     assert cluster is not None
     yield cluster
     cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def ps_mariadb() -> Iterator[MariaDB]:
+    """A throwaway mariadbd with performance_schema=ON (statement digests) and the statement history
+    consumers on (real samples of each digest): the shared service has performance_schema off and
+    cannot be restarted for the tests."""
+    server = make_mariadb(
+        {
+            "performance-schema": "ON",
+            "performance-schema-consumer-events-statements-current": "ON",
+            "performance-schema-consumer-events-statements-history-long": "ON",
+        }
+    )
+    if server is None:
+        unavailable("MariaDB server binaries (mariadb-install-db, mariadbd) are not installed")
+    assert server is not None
+    yield server
+    server.destroy()
 
 
 @pytest.fixture(scope="session")

@@ -74,6 +74,7 @@ _VARIABLES = (
     "port",
     "socket",
     "performance_schema",
+    "performance_schema_max_sql_text_length",
     "read_only",
     "super_read_only",
     "innodb_page_size",
@@ -802,9 +803,7 @@ class MySQLAdapter(Adapter):
         }
         sample = ", QUERY_SAMPLE_TEXT AS sample" if "QUERY_SAMPLE_TEXT" in columns else ""
         where, params = (
-            ("WHERE SCHEMA_NAME = %s", [self._database])
-            if self._database
-            else ("WHERE DIGEST IS NOT NULL", [])
+            ("WHERE SCHEMA_NAME = %s", [database]) if database else ("WHERE DIGEST IS NOT NULL", [])
         )
         rows = self._fetch(
             "SELECT SCHEMA_NAME AS db, DIGEST AS digest, DIGEST_TEXT AS text, COUNT_STAR AS calls, "
@@ -817,7 +816,46 @@ class MySQLAdapter(Adapter):
             f"ORDER BY {order} DESC LIMIT %s",
             (*params, int(limit)),
         )
+        if not sample and rows:
+            self._history_samples(rows)
         return [_statement(r) for r in rows]
+
+    def _history_samples(self, rows: list[dict[str, Any]]) -> None:
+        """A real instance of each digest (its literals, for EXPLAIN) where the digest table keeps none
+        (MariaDB, MySQL before 8.0.3): the slowest one still in ``events_statements_history_long`` or
+        ``events_statements_history`` (kept while those consumers are enabled). Texts cut at
+        ``performance_schema_max_sql_text_length`` are not samples."""
+        digests = [str(r["digest"]) for r in rows if r.get("digest")]
+        if not digests:
+            return
+        settings = self.server.settings if self.server is not None else {}
+        try:
+            cut = int(settings.get("performance_schema_max_sql_text_length") or 1024)
+        except ValueError:
+            cut = 1024
+        marks = ", ".join(["%s"] * len(digests))
+        found: dict[str, tuple[int, str]] = {}
+        for table in ("events_statements_history_long", "events_statements_history"):
+            try:
+                history = self._fetch(
+                    f"SELECT DIGEST AS digest, SQL_TEXT AS text, TIMER_WAIT AS wait_ps "
+                    f"FROM performance_schema.{table} WHERE DIGEST IN ({marks}) AND SQL_TEXT IS NOT NULL",
+                    digests,
+                )
+            except DbscopeError:
+                continue
+            for h in history:
+                text = h["text"].decode() if isinstance(h["text"], bytes) else str(h["text"] or "")
+                wait = int(h["wait_ps"] or 0)
+                if not text or len(text) >= cut:
+                    continue
+                best = found.get(str(h["digest"]))
+                if best is None or wait > best[0]:
+                    found[str(h["digest"])] = (wait, text)
+        for r in rows:
+            hit = found.get(str(r.get("digest")))
+            if hit is not None:
+                r["sample"] = hit[1]
 
 
 def _statement(r: dict[str, Any]) -> StatementStat:

@@ -288,12 +288,21 @@ def cmd_top(args: argparse.Namespace) -> int:
 
 
 def _explain_statement(adapter: Adapter, stat: Any) -> tuple[list[Finding], str | None]:
-    """Plain EXPLAIN of one (normalized) statement and its findings; a failure is this row's error."""
+    """Plain EXPLAIN of one (normalized) statement and its findings; a failure is this row's error.
+    A PostgreSQL ``$1`` statement gets a generic plan; a MySQL/MariaDB digest is explained through the
+    whole sample the server kept of it, else the row says how to get one; a statement without a plan
+    (COMMIT, SET, DDL) is not sent."""
     from tui.advisor.api import advise_plan
+    from tui.core.topstat import statement_to_explain
     from tui.plans.detect import parse_plan
 
+    choice = statement_to_explain(stat, _engine(adapter))
+    if choice.query is None:
+        reason = choice.reason or "nothing to explain"
+        return [], f"{reason}: {choice.hint}" if choice.hint else reason
+    query = choice.query
     try:
-        output = _adapter_call("EXPLAIN", lambda: adapter.explain(stat.query, analyze=False))
+        output = _adapter_call("EXPLAIN", lambda: adapter.explain(query, analyze=False))
         plan = parse_plan(output.text)
     except (ConnectError, Disconnected, Cancelled):
         raise  # the session is gone: the whole command fails
@@ -302,7 +311,7 @@ def _explain_statement(adapter: Adapter, stat: Any) -> tuple[list[Finding], str 
     findings = _advise(
         "statement",
         lambda: advise_plan(
-            plan, query=stat.query, adapter=adapter, calls=stat.calls, mean_time_ms=stat.mean_time_ms
+            plan, query=query, adapter=adapter, calls=stat.calls, mean_time_ms=stat.mean_time_ms
         ),
     )
     return findings, None
