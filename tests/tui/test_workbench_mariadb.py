@@ -7,12 +7,14 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
+from tests.adapters.test_mysql_digests_live import SLOW_CALLS, workload
+from tests.clusters import MariaDB
 from tests.live import LiveServer, db_name
 from tests.tui.app_support import wait_until
 from tests.tui.workbench_support import history_of, make_app, settle, started
 from tui.core.session import StatementStat
+from tui.core.topstat import digest_needs_values
 from tui.screens.prompts import ValuesModal
-from tui.screens.workbench import digest_needs_values
 
 pytestmark = pytest.mark.live_mysql
 
@@ -64,3 +66,41 @@ async def test_top_reason_and_digest_explain(mysql_scratch: str, mysql_server: L
         await pilot.press("escape")
         await settle(pilot, app)
         assert app.screen is screen and len(history_of(app)) == entries
+
+
+async def test_slow_digest_to_plan_and_advice_in_two_keys(ps_mariadb: MariaDB) -> None:
+    """On a MariaDB with performance_schema=ON: `t` lists the digests worst total time first with
+    their no-index counter, `e` explains the worst through the real sample the server kept (no values
+    asked), and the advisor suggests the index, ranked by the digest's calls."""
+    workload(ps_mariadb, "wb_digests", reset_digests=True)
+    app = make_app(ps_mariadb.url("wb_digests"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(pilot, app)
+        screen = app.main_screen
+        keys = ["t", "e"]
+        await pilot.press(keys[0])
+        await settle(pilot, app)
+        top = screen.query_one("#top-statements")
+        table = top.query_one(DataTable)
+        assert app.focused is table
+        summary = str(top.query_one("#top-summary").render())
+        assert summary.split()[1] == "statements" and "sorted by Total" in summary, summary
+        stat = top.selected
+        assert stat is not None and stat.query.startswith("SELECT * FROM `orders` WHERE `customer_id` = ?")
+        assert stat.calls == SLOW_CALLS and stat.no_index_used == SLOW_CALLS
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert row[0] == str(SLOW_CALLS) and row[7] == str(SLOW_CALLS)  # Calls … No index
+        sample = stat.extra["sample"]
+
+        await pilot.press(keys[1])
+        await wait_until(pilot, lambda: screen.plan_view.plan is not None, "the plan of the sample")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, ValuesModal) and screen.centre.active == "plan"
+        assert history_of(app)[0].query == sample and history_of(app)[0].kind == "explain"
+        plan = screen.plan_view.plan
+        assert any(node.object == "orders" and node.access_type == "ALL" for node in plan.root.walk())
+        suggestions = [f for f in screen.advisor_panel.findings if any("ADD INDEX" in d for d in f.ddl)]
+        assert suggestions, [f.rule for f in screen.advisor_panel.findings]
+        assert any("customer_id" in d for d in suggestions[0].ddl)
+        assert suggestions[0].impact > 0
+        assert len(keys) <= 3

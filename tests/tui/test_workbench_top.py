@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, TextArea
 
 from tests.clusters import Cluster
 from tests.tui.app_support import wait_until
@@ -78,21 +78,23 @@ async def test_slow_to_plan_and_advice_in_two_keys(workload_url: str) -> None:
         assert verification is not None and verification.method.lower().startswith("hypopg"), verification
         assert float(verification.after) < float(verification.before)
 
-        # Ranked by calls × time saved: the same plan advised for one call weighs 40 times less.
+        # Ranked by calls × time saved: the statement's mean time × the share HypoPG says the index
+        # saves × its calls; the same plan advised for one call weighs 40 times less.
         from tui.adapters.postgres import PostgresAdapter
         from tui.advisor.api import advise_plan
 
         adapter = PostgresAdapter(parse_url(workload_url))
         adapter.connect()
         try:
-            once = advise_plan(plan, query=stat.query, adapter=adapter)
+            once = advise_plan(plan, query=stat.query, adapter=adapter, mean_time_ms=stat.mean_time_ms)
         finally:
             adapter.close()
         single = next(f for f in once if f.rule == suggestion.rule and f.ddl == suggestion.ddl)
         assert single.impact > 0
         assert suggestion.impact == pytest.approx(single.impact * CALLS, rel=1e-6)
-        saved = float(verification.before) - float(verification.after)
-        assert suggestion.impact == pytest.approx(saved * CALLS, rel=1e-6)  # cost saved × calls
+        saved_share = 1 - float(verification.after) / float(verification.before)
+        time_saved_ms = stat.mean_time_ms * saved_share
+        assert suggestion.impact == pytest.approx(time_saved_ms * CALLS, rel=1e-6)  # ms saved × calls
 
         # The history has the explain, as the statement was sent.
         from tests.tui.workbench_support import history_of
@@ -119,3 +121,43 @@ async def test_enter_opens_the_top_statement_in_the_editor(workload_url: str) ->
         assert editor.text == "SELECT 1;\n\nSELECT id, note FROM orders WHERE customer_id = $1"
         assert editor.current_statement() == "SELECT id, note FROM orders WHERE customer_id = $1"
         assert app.focused is editor
+
+
+async def test_values_asked_when_no_generic_plan_can_be_made(workload_url: str) -> None:
+    """A `$1` statement whose generic plan fails on a parameter (typed two ways) opens the values
+    prompt with the server's reason; the values typed are explained with the statement's calls; a
+    statement without a plan (COMMIT) is named as such and nothing is sent."""
+    from tests.tui.workbench_support import history_of, notifications
+    from tui.core.session import StatementStat
+    from tui.screens.prompts import ValuesModal
+
+    app = make_app(workload_url)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await started(pilot, app)
+        screen = app.main_screen
+        await pilot.press("t")
+        await settle(pilot, app)
+        top = screen.query_one("#top-statements")
+        ambiguous = "INSERT INTO orders (id, customer_id) VALUES ($1, $1::text)"
+        top.show_statements([StatementStat(ambiguous, 12, 24.0, 2.0, 12)], "postgresql")
+        top.query_one(DataTable).focus()
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, ValuesModal), "the values prompt")
+        modal = app.screen
+        assert modal.text == ambiguous
+        assert "inconsistent types deduced for parameter $1" in str(modal.query_one("#values-help").render())
+        modal.query_one(TextArea).load_text("SELECT id, note FROM orders WHERE customer_id = 7")
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: screen.plan_view.plan is not None, "the plan of the values")
+        await settle(pilot, app)
+        assert history_of(app)[0].query == "SELECT id, note FROM orders WHERE customer_id = 7"
+        assert history_of(app)[1].query == ambiguous and history_of(app)[1].status.startswith("error")
+
+        screen.centre.active = "top"
+        top.show_statements([StatementStat("COMMIT", 500, 5.0, 0.01, 0)], "postgresql")
+        top.query_one(DataTable).focus()
+        entries = len(history_of(app))
+        await pilot.press("e")
+        await settle(pilot, app)
+        assert app.screen is screen and len(history_of(app)) == entries
+        assert any("COMMIT statements have no plan" in text for text in notifications(app))

@@ -3,6 +3,7 @@ statement's placeholders (a MySQL/MariaDB digest's ``?``) before it is explained
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -60,20 +61,23 @@ class ValuesModal(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="values.cancel"),
     ]
 
-    def __init__(self, statement: str, *, title: str = "Values for the placeholders") -> None:
+    HELP_DIGEST = (
+        "The server keeps this statement normalized: replace each ? (and each (...) list) with "
+        "representative values (a typical customer id, a real status…). ctrl+e explains it, escape cancels."
+    )
+
+    def __init__(
+        self, statement: str, *, title: str = "Values for the placeholders", help: str | None = None
+    ) -> None:
         super().__init__()
         self.statement = statement
         self.title_text = title
+        self.help_text = help or self.HELP_DIGEST
 
     def compose(self) -> ComposeResult:
         with Vertical(id="values-body", classes="modal-body") as body:
             body.border_title = self.title_text
-            yield Static(
-                "The server keeps this statement normalized: replace each ? (and each (...) list) with "
-                "representative values (a typical customer id, a real status…). ctrl+e explains it, "
-                "escape cancels.",
-                id="values-help",
-            )
+            yield Static(self.help_text, id="values-help", markup=False)
             yield TextArea(self.statement, soft_wrap=True, show_line_numbers=False, id="values-text")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Explain (ctrl+e)", variant="primary", id="values-explain")
@@ -83,7 +87,9 @@ class ValuesModal(ModalScreen[str | None]):
         area = self.query_one(TextArea)
         area.focus()
         # Put the cursor on the first placeholder: that is what gets edited first.
-        marks = [i for i in (self.statement.find("?"), self.statement.find("(...)")) if i >= 0]
+        dollar = re.search(r"\$\d+", self.statement)
+        found = (self.statement.find("?"), self.statement.find("(...)"), dollar.start() if dollar else -1)
+        marks = [i for i in found if i >= 0]
         if marks:
             index = min(marks)
             area.move_cursor(area.document.get_location_from_index(index))

@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tui.core.errors import Cancelled, DbscopeError, Disconnected
 from tui.core.session import ResultPage, StatementStat
+from tui.core.topstat import statement_to_explain
 from tui.messages import (
     Connected,
     HistoryRecorded,
@@ -48,19 +49,17 @@ SERVER_SORTS = ("total", "mean", "calls")
 ENTER_URL = "enter a URL…"
 # Workers that use the adapter and are cancelled when another session replaces it.
 ADAPTER_GROUPS = frozenset({"catalog", "detail", "query", "explain", "advisor", "databases", "schema", "top"})
-_BACKTICKED = re.compile(r"`(?:[^`]|``)*`")
+# A generic plan that still failed on a parameter: the user gives the values instead.
+_PARAMETER_ERROR = re.compile(r"parameter \$\d+")
+PG_VALUES_HELP = (
+    "No generic plan could be made of this normalized statement ({reason}). Replace each $1, $2… with "
+    "a representative value (a typical customer id, a real status…). ctrl+e explains it, escape cancels."
+)
 
 
 def _short(statement: str, width: int = 60) -> str:
     text = " ".join(statement.split())
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def digest_needs_values(query: str) -> bool:
-    """A MySQL/MariaDB digest keeps ``?`` where literals were and ``(...)`` for lists of them
-    (identifiers in backticks aside)."""
-    text = _BACKTICKED.sub("", query)
-    return "?" in text or "(...)" in text
 
 
 def _status_of(error: BaseException | None, cancelled: bool) -> str:
@@ -90,7 +89,12 @@ class WorkbenchMixin:
         def post_message(self, message: Any) -> bool: ...
         def focus_pane(self, pane: Any) -> None: ...
         def explain_statement(
-            self, query: str, *, analyze: bool = False, calls: int | None = None
+            self,
+            query: str,
+            *,
+            analyze: bool = False,
+            calls: int | None = None,
+            mean_time_ms: float | None = None,
         ) -> None: ...
         def run_statement(self, query: str, *, may_write: bool = False) -> None: ...
         def _show_error(self, error: BaseException, action: str) -> None: ...
@@ -103,6 +107,7 @@ class WorkbenchMixin:
 
     _top_widget: TopStatements | None = None
     _history_widget: HistoryView | None = None
+    _explaining_top: tuple[str, StatementStat] | None = None  # (text sent to EXPLAIN, its statement)
 
     # -- history ----------------------------------------------------------------------------------
     def current_history(self) -> QueryHistory | None:
@@ -179,6 +184,8 @@ class WorkbenchMixin:
             self.results_grid.show_page(ResultPage([], [], [], status=" ".join(text.split())))
             self.centre.active = "results"
             self.results_grid.focus()  # a focus left in a hidden tab would bring that tab back
+        if kind == "explain" and self._values_after_failure(message.query, error):
+            return
         verb = {"run": "running", "explain": "explaining", "analyze": "analyzing"}.get(kind, kind)
         if isinstance(error, Cancelled):
             hint = f" ({error.hint})" if error.hint else ""
@@ -295,27 +302,59 @@ class WorkbenchMixin:
         self.explain_top(message.stat, analyze=message.analyze)
 
     def explain_top(self, stat: StatementStat, *, analyze: bool = False) -> None:
-        """EXPLAIN a top statement; the advisor ranks by ``stat.calls``. PostgreSQL's ``$1`` statements
-        get a generic plan from the adapter; a MySQL/MariaDB digest's ``?`` need values: the sample
-        text when the server kept one, else the user types them."""
-        engine = (
-            self.dbscope.adapter.server.engine if self.dbscope.adapter and self.dbscope.adapter.server else ""
+        """EXPLAIN a top statement; the advisor ranks its index suggestions by calls × time saved (the
+        statement's calls and mean time). PostgreSQL's ``$1`` statements get a generic plan from the
+        adapter (values are asked only if that fails on a parameter); a MySQL/MariaDB digest's ``?``
+        need values: the sample text when the server kept one, else the user types them. A statement
+        without a plan (COMMIT, SET, DDL) is named as such instead of failing on the server."""
+        adapter = self.dbscope.adapter
+        engine = adapter.server.engine if adapter is not None and adapter.server is not None else ""
+        choice = statement_to_explain(stat, engine)
+        if choice.query is not None:
+            self._explaining_top = (choice.query, stat)
+            self.explain_statement(
+                choice.query, analyze=analyze, calls=stat.calls, mean_time_ms=stat.mean_time_ms
+            )
+            return
+        if not choice.needs_values:
+            self.notify(
+                f"{_short(stat.query, 60)}: {choice.reason}.",
+                title="Nothing to explain",
+                severity="warning",
+                markup=False,
+            )
+            return
+        sample = str(stat.extra.get("sample") or "")
+        help_text = (
+            "The server keeps this statement normalized: replace each ? (and each (...) list) with "
+            "representative values (a typical customer id, a real status…). ctrl+e explains it, escape "
+            f"cancels. Tip: {choice.hint}."
         )
-        query = stat.query
-        if engine in ("mysql", "mariadb") and digest_needs_values(query):
-            sample = str(stat.extra.get("sample") or "")
-            if sample and not sample.rstrip().endswith("...") and not digest_needs_values(sample):
-                query = sample
-            else:
-                from tui.screens.prompts import ValuesModal
+        self._ask_values(stat, sample or stat.query, help_text, analyze)
 
-                def explain_with(text: str | None) -> None:
-                    if text:
-                        self.explain_statement(text, analyze=analyze, calls=stat.calls)
+    def _ask_values(self, stat: StatementStat, text: str, help_text: str, analyze: bool) -> None:
+        from tui.screens.prompts import ValuesModal
 
-                self.app.push_screen(ValuesModal(sample or query), explain_with)
-                return
-        self.explain_statement(query, analyze=analyze, calls=stat.calls)
+        def explain_with(typed: str | None) -> None:
+            if typed:
+                self._explaining_top = None
+                self.explain_statement(
+                    typed, analyze=analyze, calls=stat.calls, mean_time_ms=stat.mean_time_ms
+                )
+
+        self.app.push_screen(ValuesModal(text, help=help_text), explain_with)
+
+    def _values_after_failure(self, query: str, error: BaseException) -> bool:
+        """The generic plan of a top ``$n`` statement failed on a parameter: ask the user for values.
+        True when the prompt is shown."""
+        pending, self._explaining_top = self._explaining_top, None
+        if pending is None or pending[0] != query or not isinstance(error, DbscopeError):
+            return False
+        if isinstance(error, Cancelled | Disconnected) or not _PARAMETER_ERROR.search(error.message):
+            return False
+        reason = " ".join(error.message.split())
+        self._ask_values(pending[1], query, PG_VALUES_HELP.format(reason=reason), False)
+        return True
 
     async def action_history(self) -> None:
         view = await self._ensure_history()
