@@ -161,3 +161,62 @@ async def test_values_asked_when_no_generic_plan_can_be_made(workload_url: str) 
         await settle(pilot, app)
         assert app.screen is screen and len(history_of(app)) == entries
         assert any("COMMIT statements have no plan" in text for text in notifications(app))
+
+
+async def test_pilot_run_page_open_top_and_explain(workload_url: str) -> None:
+    """The issue's pilot, in one session: run a query whose result is capped (300,000 rows, 1,000
+    fetched) and page through it to the last fetched row; open the top statement in the editor with
+    `enter`; explain it there (a generic plan of its `$1`); and explain it from the Top tab with `e`."""
+    from tests.tui.workbench_support import history_of, results_footer, run_in_editor
+
+    app = make_app(workload_url)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(pilot, app)
+        screen = app.main_screen
+
+        # 1. Run a query: a capped page of 1,000 rows of 300,000, paged through.
+        await run_in_editor(pilot, app, "SELECT id, customer_id, note FROM orders ORDER BY id")
+        grid = screen.results_grid
+        assert screen.centre.active == "results" and app.focused is grid.table
+        assert len(grid.page.rows) == 1000 and grid.page.truncated
+        assert results_footer(app).startswith("1,000 rows (capped — more on the server)")
+        await pilot.press("pagedown")
+        first_page = grid.table.cursor[0]
+        assert first_page > 0
+        await pilot.press("pagedown")
+        assert grid.table.cursor[0] > first_page
+        await pilot.press("G")
+        assert grid.table.cursor[0] == 999 and grid.page.rows[999][0] == 1000
+
+        # 2. Open the top statement (worst total time) in the editor.
+        screen.schema_pane.tree.focus()
+        await pilot.press("t")
+        await settle(pilot, app)
+        top = screen.query_one("#top-statements")
+        stat = top.selected
+        assert stat is not None and stat.query == "SELECT id, note FROM orders WHERE customer_id = $1"
+        await pilot.press("enter")
+        await pilot.pause()
+        editor = screen.query_editor
+        assert screen.centre.active == "query" and app.focused is editor
+        assert editor.current_statement() == stat.query
+
+        # 3. Explain it from the editor: a generic plan of the $1 statement.
+        await pilot.press("ctrl+e")
+        await wait_until(pilot, lambda: screen.plan_view.plan is not None, "the plan from the editor")
+        await settle(pilot, app)
+        assert history_of(app)[0].kind == "explain" and history_of(app)[0].status == "ok"
+        assert any(node.object and "orders" in node.object for node in screen.plan_view.plan.root.walk())
+
+        # 4. And from the Top tab, one key: the advisor weighs it by the statement's calls.
+        screen.plan_view.clear()
+        await pilot.press("t")
+        await settle(pilot, app)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: screen.plan_view.plan is not None, "the plan from the Top tab")
+        await settle(pilot, app)
+        assert screen.centre.active == "plan"
+        suggestion = next(f for f in screen.advisor_panel.findings if any("customer_id" in d for d in f.ddl))
+        assert suggestion.impact > 0
+        kinds = [(e.kind, e.status) for e in history_of(app)[:3]]
+        assert kinds == [("explain", "ok"), ("explain", "ok"), ("run", "ok")], kinds
