@@ -439,3 +439,24 @@ def test_side_effects_run_in_a_read_write_session_positive_control(
             time.sleep(0.05)
     finally:
         adapter.close()
+
+
+def test_lock_wait_timeout_stops_a_statement_queued_behind_a_lock(
+    bank: str, mysql_server: LiveServer
+) -> None:
+    """The session's lock_wait_timeout (from the lock timeout, whole seconds) ends a statement waiting on
+    another session's table lock; the holder keeps its lock and the session stays usable."""
+    holder = pymysql.connect(**mysql_server.mysql_kwargs(db_name(bank)), autocommit=True)
+    adapter = open_adapter(bank, lock_timeout_ms=1000, statement_timeout_ms=60_000)
+    try:
+        with holder.cursor() as cur:
+            cur.execute("LOCK TABLES accounts WRITE")
+        with pytest.raises(Cancelled) as waited:
+            adapter.run("SELECT COUNT(*) FROM accounts")
+        assert waited.value.title == "Lock timeout"
+        with holder.cursor() as cur:
+            cur.execute("UNLOCK TABLES")
+        assert adapter.run("SELECT COUNT(*) FROM accounts").rows == [(20,)]
+    finally:
+        holder.close()
+        adapter.close()
