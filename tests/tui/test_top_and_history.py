@@ -147,3 +147,49 @@ async def test_the_highlighted_statement_is_shown_whole() -> None:
         assert str(shown.render()).replace("\n", " ").split() == long.split()
         await pilot.press("down")
         assert str(shown.render()) == "SELECT sum(id) FROM t, generate_series($1, $2)"
+
+
+async def test_top_statements_sort_by_any_column_header() -> None:
+    """Every numeric column sorts, from its header (a click) or with `s`: Hit % puts the lowest ratio
+    first; No index (MySQL/MariaDB digests) the most executions without a (good) index."""
+    digests = [
+        StatementStat("SELECT * FROM `t` WHERE `k` = ?", 30, 600.0, 20.0, 300, no_index_used=30),
+        StatementStat("SELECT * FROM `t` WHERE `id` = ?", 900, 90.0, 0.1, 900, no_index_used=0),
+        StatementStat(
+            "SELECT * FROM `t` WHERE `a` > ?", 5, 50.0, 10.0, 5, no_index_used=0, no_good_index_used=5
+        ),
+    ]
+    widget = TopStatements()
+    app = Host(widget)
+    async with app.run_test(size=(160, 30)) as pilot:
+        widget.show_statements(list(STATS), "postgresql")
+        table = widget.query_one(DataTable)
+        table.focus()
+        await pilot.pause()
+
+        async def click(label: str) -> None:
+            index = next(i for i, c in enumerate(table.ordered_columns) if str(c.label) == label)
+            x = sum(c.get_render_width(table) for c in table.ordered_columns[:index]) + 1
+            await pilot.click(DataTable, offset=(x, 0))
+            await pilot.pause()
+
+        await click("Hit %")
+        assert widget.sort_key == "hit" and widget.selected.calls == 300  # 90 %: the only one < 100 %
+        await click("Rows")
+        assert widget.sort_key == "rows" and [s.rows for s in widget._stats] == [300, 10, 3]
+        await click("Max")
+        assert widget.sort_key == "max" and widget.selected.max_time_ms == 700.0
+        await click("Statement")  # text: no sort, nothing changes
+        assert widget.sort_key == "max"
+        assert "sorted by Max" in str(widget.query_one("#top-summary").render())
+
+        widget.show_statements(list(digests), "mariadb")
+        await click("No index")
+        assert widget.sort_key == "no_index"
+        assert [s.calls for s in widget._stats] == [30, 5, 900]  # 30, then 0 + 5, then 0
+        assert table.get_row_at(0)[7] == "30"
+        keys = []
+        for _ in range(9):
+            await pilot.press("s")
+            keys.append(widget.sort_key)
+        assert set(keys) == {"total", "mean", "calls", "max", "rows", "read", "temp", "hit", "no_index"}

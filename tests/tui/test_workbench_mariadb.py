@@ -104,3 +104,14 @@ async def test_slow_digest_to_plan_and_advice_in_two_keys(ps_mariadb: MariaDB) -
         assert any("customer_id" in d for d in suggestions[0].ddl)
         assert suggestions[0].impact > 0
         assert len(keys) <= 3
+
+        # Sorted by the no-index counter, `r` reads the digests in that order from the server.
+        screen.centre.active = "top"
+        table.focus()
+        while top.sort_key != "no_index":
+            await pilot.press("s")
+        await pilot.press("r")
+        await settle(pilot, app)
+        summary = str(top.query_one("#top-summary").render())
+        assert "sorted by No index" in summary, summary
+        assert top.selected is not None and top.selected.no_index_used == SLOW_CALLS

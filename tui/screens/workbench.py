@@ -253,6 +253,9 @@ class WorkbenchMixin:
             self.notify("Not connected.", title="Top statements", severity="warning")
             return
         sort = widget.sort_key if widget.sort_key in SERVER_SORTS else "total"
+        engine = adapter.server.engine if adapter.server is not None else adapter.engine
+        if widget.sort_key == "no_index" and engine in ("mysql", "mariadb"):
+            sort = "no_index"  # the digest table sorts by it: the statements that use no index at all
         widget.query_one("#top-summary", Static).update("Reading the server's statement statistics…")
         self._load_top(sort)
 

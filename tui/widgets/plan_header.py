@@ -1,7 +1,7 @@
 """PlanHeader: the plan-level facts a DBA reads first — engine and format, planning and execution
 time, total cost, node count, JIT, triggers, non-default settings and what the parser could not read.
 
-API: ``PlanHeader()``; ``show_plan(plan)``; ``show_empty(text)``; ``header_text(plan)`` (pure, Rich
+API: ``PlanHeader()``; ``show_plan(plan, alternatives=0)``; ``show_empty(text)``; ``header_text(plan)`` (pure, Rich
 Text) for reuse elsewhere.
 """
 
@@ -65,8 +65,9 @@ def _trigger_text(trigger: dict[str, Any]) -> str:
     return text
 
 
-def header_text(plan: Plan) -> Text:
-    """The header lines as Rich Text (first line always; others only when the plan has them)."""
+def header_text(plan: Plan, alternatives: int = 0) -> Text:
+    """The header lines as Rich Text (first line always; others only when the plan has them).
+    ``alternatives``: how many rejected/candidate plans ``p`` can show (MongoDB)."""
     engine = _ENGINE_NAMES.get(plan.engine, plan.engine)
     kind = "EXPLAIN ANALYZE" if plan.analyzed else "EXPLAIN"
     nodes = sum(1 for _ in plan.nodes())
@@ -96,6 +97,13 @@ def header_text(plan: Plan) -> Text:
         lines.append(Text.assemble(("Settings ", "bold"), settings))
     for warning in plan.warnings:
         lines.append(Text(f"Note: {warning}", style="italic"))
+    if alternatives:
+        rejected = len(plan.header.get("rejected_plans") or [])
+        candidates = len(plan.header.get("candidate_plans") or [])
+        parts = [f"{fmt.num(rejected)} rejected"] if rejected else []
+        if candidates:
+            parts.append(f"{fmt.num(candidates)} candidate (trial run)")
+        lines.append(Text.assemble(("Other plans ", "bold"), ", ".join(parts) + " — p shows them in turn"))
     return Text("\n").join(lines)
 
 
@@ -106,8 +114,8 @@ class PlanHeader(Static):
     PlanHeader { height: auto; max-height: 6; padding: 0 1; background: $panel; }
     """
 
-    def show_plan(self, plan: Plan) -> None:
-        self.update(header_text(plan))
+    def show_plan(self, plan: Plan, alternatives: int = 0) -> None:
+        self.update(header_text(plan, alternatives))
 
     def show_empty(self, text: str) -> None:
         self.update(Text(text, style="italic"))

@@ -10,14 +10,16 @@ Public API (for the screen that hosts it):
 - ``select_node(node) -> bool`` (e.g. when the advisor panel selects a finding),
   ``jump_to_hottest()``, ``set_metric(name)`` / ``cycle_metric()`` (time, rows, cost, buffers,
   estimate), ``expand_all()``, ``collapse_all()``, ``toggle_raw()``, ``prompt_open()``,
-  ``open_path(path)`` (reads and parses in a thread worker, group ``plan-open``).
-- Properties: ``plan``, ``findings``, ``selected_node``, ``metric``, ``raw_visible``, ``tree``.
+  ``open_path(path)`` (reads and parses in a thread worker, group ``plan-open``),
+  ``show_other_plan()`` (MongoDB: the rejected and candidate plans in turn, then the explained plan).
+- Properties: ``plan``, ``shown_plan``, ``findings``, ``selected_node``, ``metric``, ``raw_visible``, ``tree``.
 - Messages (each has ``view`` and ``control``):
   ``PlanView.NodeSelected(plan, node)`` whenever the cursor lands on a node (the advisor panel can
   follow; the node detail itself waits until keys moving the cursor in quick succession stop); ``PlanView.PlanOpened(plan, path)`` after ``o`` opened a file (the host may run the advisor
   and call ``set_findings``); ``PlanView.OpenFailed(path, error)`` with the message shown to the user.
 - Bindings (ids for ``App.set_keymap``): ``plan.metric`` ``m``, ``plan.hottest`` ``h``,
-  ``plan.expand_all`` ``+``/``*``, ``plan.collapse_all`` ``-``, ``plan.raw`` ``v``, ``plan.open`` ``o``;
+  ``plan.expand_all`` ``+``/``*``, ``plan.collapse_all`` ``-``, ``plan.raw`` ``v``, ``plan.open`` ``o``,
+  ``plan.other_plans`` ``p``;
   inside the tree: ``plan.toggle`` enter/space, ``plan.up``/``plan.down`` (↑↓ j k),
   ``plan.collapse``/``plan.expand`` (← →), ``plan.page_up``/``plan.page_down``,
   ``plan.first``/``plan.last`` (home/end, g/G). In the open prompt ``escape`` cancels.
@@ -77,6 +79,17 @@ def read_plan_file(path: Path) -> Plan:
     return parse_plan(text)
 
 
+def _alternatives(plan: Plan) -> list[Plan]:
+    """The plan's rejected and candidate plans (MongoDB explains list them; other engines none)."""
+    if plan.engine != "mongodb":
+        return []
+    if not (plan.header.get("rejected_plans") or plan.header.get("candidate_plans")):
+        return []
+    from tui.plans.mongo import alternative_plans
+
+    return alternative_plans(plan)
+
+
 def raw_text(plan: Plan) -> str:
     """What the engine printed: JSON pretty-printed, text formats as they were."""
     if plan.raw is None:
@@ -96,7 +109,8 @@ planned), then the chosen metric with a bar. Yellow / orange / red: more than 10
 total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the hottest node, `!` a finding.
 
 `m` metric (time, rows, cost, buffers, estimate) · `h` hottest node · `enter`/`space` fold ·
-`←`/`→` fold or move · `+`/`-` expand / collapse all · `v` raw output · `o` open a saved plan file.
+`←`/`→` fold or move · `+`/`-` expand / collapse all · `v` raw output · `o` open a saved plan file ·
+`p` MongoDB's rejected and candidate plans in turn.
 """
 
     DEFAULT_CSS = """
@@ -122,6 +136,14 @@ total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the ho
         Binding("minus", "collapse_all", "Collapse all", show=False, id="plan.collapse_all"),
         Binding("v", "toggle_raw", "Raw", show=False, id="plan.raw"),
         Binding("o", "prompt_open", "Open file", id="plan.open"),
+        Binding(
+            "p",
+            "other_plan",
+            "Other plans",
+            show=False,
+            id="plan.other_plans",
+            tooltip="MongoDB: show the rejected and candidate plans in turn, then the winning plan again",
+        ),
     ]
 
     class NodeSelected(Message):
@@ -166,6 +188,8 @@ total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the ho
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._plan: Plan | None = None
+        self._shown: Plan | None = None  # the plan in the tree: ``_plan`` or one of its alternatives
+        self._alternatives: list[Plan] = []
         self._findings: list[Finding] = []
         self._raw_for: Plan | None = None
         self._key_at = 0.0  # monotonic time of the last key seen (they bubble here before the action)
@@ -212,17 +236,38 @@ total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the ho
     def raw_visible(self) -> bool:
         return self.has_class("-raw")
 
+    @property
+    def shown_plan(self) -> Plan | None:
+        """The plan in the tree: the explained plan, or a rejected/candidate one after ``p``."""
+        return self._shown
+
     def show_plan(self, plan: Plan, findings: Iterable[Finding] = ()) -> None:
         """Show ``plan`` (and mark the nodes ``findings`` are about)."""
-        self._plan = plan
+        self._plan = self._shown = plan
+        self._alternatives = _alternatives(plan)
         self._findings = list(findings)
-        self.query_one(PlanHeader).show_plan(plan)
+        self.query_one(PlanHeader).show_plan(plan, alternatives=len(self._alternatives))
         self.tree.load(plan, self._findings)
         if self.raw_visible:
             self._fill_raw()
 
+    def show_other_plan(self) -> Plan | None:
+        """Show the next of the plan's rejected/candidate plans (after the last: the plan itself);
+        None when it has none."""
+        if self._plan is None or not self._alternatives:
+            return None
+        cycle = [self._plan, *self._alternatives]
+        position = next((i for i, p in enumerate(cycle) if p is self._shown), 0)
+        shown = self._shown = cycle[(position + 1) % len(cycle)]
+        winning = shown is self._plan
+        self.query_one(PlanHeader).show_plan(shown, alternatives=len(self._alternatives) if winning else 0)
+        self.tree.load(shown, self._findings if winning else [])
+        return shown
+
     def set_findings(self, findings: Iterable[Finding]) -> None:
         self._findings = list(findings)
+        if self._shown is not self._plan:
+            return  # marks belong to the explained plan; they come back with it
         self.tree.set_findings(self._findings)
         node = self.tree.selected_node
         if self._plan is not None and node is not None:
@@ -230,7 +275,8 @@ total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the ho
 
     def clear(self) -> None:
         self._pending_detail = None
-        self._plan = None
+        self._plan = self._shown = None
+        self._alternatives = []
         self._findings = []
         self.query_one(PlanHeader).show_empty(EMPTY_TEXT)
         self.query_one(NodeDetail).clear()
@@ -286,7 +332,7 @@ total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the ho
     @on(PlanTree.CursorMoved)
     def _node_moved(self, event: PlanTree.CursorMoved) -> None:
         event.stop()
-        if self._plan is None:
+        if self._plan is None or self._shown is None:
             return
         now = time.monotonic()
         keyed = now - self._key_at < DETAIL_SETTLE_S
@@ -301,15 +347,16 @@ total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the ho
             self._detail_timer = self.set_timer(DETAIL_SETTLE_S, self._show_pending_detail)
         else:
             self._show_detail(event.node)
-        self.post_message(self.NodeSelected(self, self._plan, event.node))
+        self.post_message(self.NodeSelected(self, self._shown, event.node))
 
     def _show_detail(self, node: PlanNode) -> None:
         self._pending_detail = None
         if self._detail_timer is not None:
             self._detail_timer.stop()
             self._detail_timer = None
-        if self._plan is not None:
-            self.query_one(NodeDetail).show_node(self._plan, node, self._findings)
+        if self._shown is not None:
+            findings = self._findings if self._shown is self._plan else []
+            self.query_one(NodeDetail).show_node(self._shown, node, findings)
 
     def _show_pending_detail(self) -> None:
         self._detail_timer = None
@@ -359,6 +406,22 @@ total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the ho
         self.post_message(self.PlanOpened(self, plan, path))
 
     # -- actions ------------------------------------------------------------------------------------
+
+    def action_other_plan(self) -> None:
+        shown = self.show_other_plan()
+        if shown is None:
+            self.notify(
+                "This plan lists no rejected or candidate plans (MongoDB explains do, with several indexes).",
+                title="Other plans",
+                timeout=3,
+            )
+            return
+        variant = shown.header.get("variant") if shown is not self._plan else None
+        self.notify(
+            f"Showing the {variant}." if variant else "Showing the winning plan again.",
+            title="Other plans",
+            timeout=2,
+        )
 
     def action_cycle_metric(self) -> None:
         metric = self.cycle_metric()

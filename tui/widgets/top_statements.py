@@ -4,7 +4,9 @@ Public API (for the screen that hosts it):
 
 - ``TopStatements(id=None, classes=None)``; ``show_statements(stats, engine)`` fills it;
   ``show_unavailable(reason)`` replaces the table with the capability's reason (how to enable it).
-- ``sort_key`` (``"total"``, ``"mean"``, ``"calls"``, ``"max"``, ``"rows"``, ``"read"``, ``"temp"``),
+- ``sort_key`` (``"total"``, ``"mean"``, ``"calls"``, ``"max"``, ``"rows"``, ``"read"``, ``"temp"``,
+  ``"hit"`` (lowest cache hit ratio first), ``"no_index"`` (MySQL/MariaDB executions without a (good)
+  index)); ``s`` cycles them and a click on a column's header sorts by it,
   ``selected`` (the StatementStat under the cursor).
 - Messages: ``TopStatements.Open(stat)`` (enter: open the statement in the query editor),
   ``TopStatements.Explain(stat, analyze=False)`` (``e``), ``TopStatements.Refresh()`` (``r``).
@@ -35,11 +37,32 @@ SORTS: dict[str, tuple[str, str]] = {
     "rows": ("Rows", "rows"),
     "read": ("Blocks read", "shared_blks_read"),
     "temp": ("Temp written", "temp_blks_written"),
+    "hit": ("Hit % (lowest first)", "hit"),
+    "no_index": ("No index", "no_index"),
+}
+# The table's column headers → their sort (a click on a header sorts by it).
+HEADER_SORTS = {
+    "Calls": "calls",
+    "Total": "total",
+    "Mean": "mean",
+    "Max": "max",
+    "Rows": "rows",
+    "Hit %": "hit",
+    "Temp written": "temp",
+    "No index": "no_index",
 }
 
 
 def _sort_value(stat: StatementStat, key: str) -> float:
-    value = getattr(stat, SORTS[key][1])
+    attribute = SORTS[key][1]
+    if attribute == "hit":  # the worst first: the largest share of blocks read from disk
+        ratio = _hit_ratio(stat)
+        return 1.0 - ratio if ratio is not None else -1.0
+    if attribute == "no_index":
+        if stat.no_index_used is None and stat.no_good_index_used is None:
+            return -1.0
+        return float((stat.no_index_used or 0) + (stat.no_good_index_used or 0))
+    value = getattr(stat, attribute)
     return float(value) if value is not None else -1.0
 
 
@@ -66,7 +89,7 @@ hit %, temp writes, and whether an index was used. Worst total time first.
 
 `e` explains the selected statement (a `$1` statement gets a generic plan; a digest's `?` asks for
 values) and the advisor ranks its index suggestions by calls × time saved · `enter` opens it in the
-query editor · `s` sorts by the next column · `r` reads the statistics again.
+query editor · `s` sorts by the next column (or click a column's header) · `r` reads the statistics again.
 """
 
     DEFAULT_CSS = """
@@ -184,6 +207,13 @@ query editor · `s` sorts by the next column · `r` reads the statistics again.
         keys = list(SORTS)
         self.sort_key = keys[(keys.index(self.sort_key) + 1) % len(keys)]
         self._render_rows()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        key = HEADER_SORTS.get(str(event.label))
+        if key is not None and self._stats:
+            self.sort_key = key
+            self._render_rows()
 
     def action_open(self) -> None:
         if self.selected is not None:
