@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
-from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Static, TabbedContent, TabPane, Tabs
 
 from tui.clipboard import copy_text, save_and_notify
 from tui.core.catalog import CatalogNode
@@ -33,6 +33,7 @@ from tui.messages import (
 from tui.screens.error import error_parts
 from tui.screens.workbench import WorkbenchMixin
 from tui.widgets.detail_pane import DetailPane
+from tui.widgets.footer import FittedFooter
 from tui.widgets.schema_tree import SchemaPane, SchemaTree
 from tui.widgets.status_bar import StatusBar
 
@@ -67,7 +68,7 @@ class AdvisorPane(Vertical, can_focus=True):
     )
 
 
-class LateFooter(Footer):
+class LateFooter(FittedFooter):
     """The footer, mounted after the first frame: it shows the current keys at once (a footer otherwise
     waits for the next change of bindings, which may not come until the user moves the focus)."""
 
@@ -290,7 +291,12 @@ class MainScreen(WorkbenchMixin, Screen[None]):
 
     def _apply_advisor(self) -> None:
         self.query_one("#advisor").set_class(not self._advisor_visible(), "-hidden")
-        self.set_class(self.has_class("-narrow") and self._advisor_visible(), "-advisor-overlay")
+        # Zoomed (z), the advisor is laid out like any pane: the overlay layer ignores the footer.
+        overlay = self.has_class("-narrow") and self._advisor_visible() and self.maximized is None
+        self.set_class(overlay, "-advisor-overlay")
+
+    def watch_maximized(self) -> None:
+        self._apply_advisor()
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._apply_advisor)
@@ -298,10 +304,10 @@ class MainScreen(WorkbenchMixin, Screen[None]):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """Narrow terminals: the advisor drawn over the centre closes when the focus goes elsewhere
         (tab, t, 1–6, a result…), so the focused pane is never hidden under it."""
-        if not self.has_class("-advisor-overlay") or self.maximized is not None:
+        if not self.has_class("-advisor-overlay"):
             return
         if self.query_one("#advisor") not in event.widget.ancestors_with_self:
-            self.advisor_open = False
+            self.advisor_open = None  # closed here; a wide terminal shows it again
             self._apply_advisor()
 
     # -- catalog source (runs in the tree's thread worker) ------------------------------------------

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from tui.core.fmt import ms, num
 from tui.history import HistoryEntry, QueryHistory
@@ -39,10 +39,15 @@ it again (a write still asks first in a read-write session).
     HistoryView { height: 1fr; }
     HistoryView > Input { height: 3; }
     HistoryView > DataTable { height: 1fr; }
+    HistoryView > #history-selected {
+        height: auto; max-height: 5; padding: 0 1; border-top: hkey $panel-lighten-2;
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open in editor", id="history.open"),
+        # priority: the table's own enter ("select", no id) would hide this one from `?` and the footer;
+        # in the search box enter still moves to the table (check_action).
+        Binding("enter", "open", "Open in editor", id="history.open", priority=True),
         Binding("ctrl+r", "rerun", "Run again", id="history.rerun"),
         Binding("slash", "focus_search", "Search", id="history.search"),
     ]
@@ -66,6 +71,8 @@ it again (a write still asks first in a read-write session).
         yield Input(placeholder="search the history (every word must match)", id="history-search")
         table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
         yield table
+        # The whole statement of the highlighted row: in a narrow pane the Statement column is off-screen.
+        yield Static("", id="history-selected", markup=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -87,6 +94,15 @@ it again (a write still asks first in a read-write session).
                 Text(e.status, no_wrap=True, end=""),
                 Text(" ".join(e.query.split())[:120], no_wrap=True, end=""),
             )
+        self._show_selected()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        entry = self.selected
+        self.query_one("#history-selected", Static).update(" ".join(entry.query.split()) if entry else "")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -95,6 +111,10 @@ it again (a write still asks first in a read-write session).
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.query_one(DataTable).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # enter in the search box goes to the table (on_input_submitted), not to the editor
+        return not (action == "open" and isinstance(self.screen.focused, Input))
 
     @property
     def selected(self) -> HistoryEntry | None:

@@ -136,6 +136,14 @@ _SECTION_TITLES = {
 class NodeDetail(VerticalScroll):
     """A scrollable two-column table of the selected node."""
 
+    PANE_TITLE = "Plan node detail"
+    HELP = """
+**Node detail** — everything known about the node under the plan tree's cursor: operation, object,
+index, filter and conditions in full (the tree shortens labels that do not fit), the derived numbers
+(time, rows per loop, estimate error, cost, buffers, workers), the advisor's findings on the node,
+then every field the engine printed, verbatim. `↑`/`↓`, `pgup`/`pgdn` scroll; `n` goes back to the tree.
+"""
+
     DEFAULT_CSS = """
     NodeDetail { background: $surface; padding: 0 1; }
     NodeDetail > #node-detail-body { width: 100%; }

@@ -105,6 +105,14 @@ def headline(diff: Any) -> Text:
 class PlanDiffView(VerticalScroll):
     """Headline numbers and the side-by-side node table of a plan diff."""
 
+    PANE_TITLE = "Plan diff"
+    HELP = """
+**Plan diff** — the statement's plan before and after the suggested index (created hypothetically,
+never for real), node by node: `~` changed (what changed under it), `+` added, `-` removed, blank
+unchanged; then cost and rows before → after with the change. `↑`/`↓`, `pgup`/`pgdn` scroll;
+`esc` or `q` closes it.
+"""
+
     DEFAULT_CSS = """
     PlanDiffView { background: $surface; padding: 0 1; }
     PlanDiffView > #diff-headline { height: auto; margin-bottom: 1; }

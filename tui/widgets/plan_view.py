@@ -19,7 +19,7 @@ Public API (for the screen that hosts it):
   and call ``set_findings``); ``PlanView.OpenFailed(path, error)`` with the message shown to the user.
 - Bindings (ids for ``App.set_keymap``): ``plan.metric`` ``m``, ``plan.hottest`` ``h``,
   ``plan.expand_all`` ``+``/``*``, ``plan.collapse_all`` ``-``, ``plan.raw`` ``v``, ``plan.open`` ``o``,
-  ``plan.other_plans`` ``p``;
+  ``plan.other_plans`` ``p``, ``plan.node_detail`` ``n`` (focus the node detail and back);
   inside the tree: ``plan.toggle`` enter/space, ``plan.up``/``plan.down`` (↑↓ j k),
   ``plan.collapse``/``plan.expand`` (← →), ``plan.page_up``/``plan.page_down``,
   ``plan.first``/``plan.last`` (home/end, g/G). In the open prompt ``escape`` cancels.
@@ -110,7 +110,8 @@ total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the ho
 
 `m` metric (time, rows, cost, buffers, estimate) · `h` hottest node · `enter`/`space` fold ·
 `←`/`→` fold or move · `+`/`-` expand / collapse all · `v` raw output · `o` open a saved plan file ·
-`p` MongoDB's rejected and candidate plans in turn.
+`p` MongoDB's rejected and candidate plans in turn · `n` into the node detail and back (a narrow pane
+shortens long labels; the detail has them whole).
 """
 
     DEFAULT_CSS = """
@@ -143,6 +144,13 @@ total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the ho
             show=False,
             id="plan.other_plans",
             tooltip="MongoDB: show the rejected and candidate plans in turn, then the winning plan again",
+        ),
+        Binding(
+            "n",
+            "toggle_detail_focus",
+            "Node detail",
+            id="plan.node_detail",
+            tooltip="Move into the node detail to scroll it (n again: back to the tree)",
         ),
     ]
 
@@ -439,6 +447,14 @@ total, or an estimate off by more than 10× / 100× / 1000×; `●` marks the ho
 
     def action_collapse_all(self) -> None:
         self.collapse_all()
+
+    def action_toggle_detail_focus(self) -> None:
+        """The node detail is a scrollable pane of its own (a short terminal shows a few lines)."""
+        detail = self.query_one("#plan-detail", NodeDetail)
+        if detail.has_focus:
+            self.tree.focus()
+        elif not self.raw_visible:
+            detail.focus()
 
     def action_toggle_raw(self) -> None:
         if self._plan is None:

@@ -110,7 +110,7 @@ dim, binary shows `\\x…` hex with its length, long values end in `…`.
     DEFAULT_CSS = """
     ResultsGrid { height: 1fr; }
     ResultsGrid > ResultsTable { height: 1fr; }
-    ResultsGrid > #results-footer { height: 1; padding: 0 1; color: $text-muted; }
+    ResultsGrid > #results-footer { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
     ResultsGrid > #results-footer.-capped { color: $warning; }
     """
 

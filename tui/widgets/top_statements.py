@@ -96,6 +96,7 @@ query editor · `s` sorts by the next column (or click a column's header) · `r`
     TopStatements { height: 1fr; }
     TopStatements > #top-summary { height: auto; max-height: 4; color: $text-muted; padding: 0 1; }
     TopStatements > #top-unavailable { padding: 1 2; color: $warning; }
+    TopStatements.-unavailable > #top-summary { max-height: 12; }
     TopStatements > DataTable { height: 1fr; }
     TopStatements > #top-selected {
         height: auto; max-height: 5; padding: 0 1; border-top: hkey $panel-lighten-2;
@@ -103,7 +104,8 @@ query editor · `s` sorts by the next column (or click a column's header) · `r`
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open in editor", id="top.open"),
+        # priority: the table's own enter ("select", no id) would hide this one from `?` and the footer.
+        Binding("enter", "open", "Open in editor", id="top.open", priority=True),
         Binding("e", "explain", "Explain", id="top.explain"),
         Binding("s", "cycle_sort", "Sort", id="top.sort"),
         Binding("r", "refresh", "Refresh", id="top.refresh"),
@@ -160,12 +162,14 @@ query editor · `s` sorts by the next column (or click a column's header) · `r`
 
     def show_unavailable(self, reason: str) -> None:
         self._stats = []
+        self.add_class("-unavailable")  # the reason (how to enable it) whole, even at 80 columns
         self.query_one(DataTable).clear()
         self._show_selected()
         self.query_one("#top-summary", Static).update(f"Statement statistics unavailable: {reason}")
 
     def show_statements(self, stats: list[StatementStat], engine: str = "") -> None:
         self._engine = engine
+        self.remove_class("-unavailable")
         self._stats = list(stats)
         self._render_rows()
 
