@@ -192,6 +192,8 @@ async def test_export_default_path_is_in_the_data_dir(
         path = next(m for m in app.messages if isinstance(m, ResultsGrid.Exported)).path
         assert path.parent == tmp_path / "dbscope" / "exports"
         assert path.exists()
+        # The rows are the database's data: readable by the user alone, like the history.
+        assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
         assert str(path) in list(app._notifications)[-1].message
 
 

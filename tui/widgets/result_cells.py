@@ -17,6 +17,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import os
 import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -147,10 +148,18 @@ def row_export_text(row: Iterable[Any]) -> str:
     return "\t".join(export_text(v).replace("\t", " ").replace("\n", " ") for v in row)
 
 
+def _private_file(path: Path) -> int:
+    """A new file (or an existing one, truncated) readable by the user alone, in a directory created
+    for the user alone: exported rows are the database's data, on a host others may log in to."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    return fd
+
+
 def write_csv(page: ResultPage, path: Path) -> int:
     """Write the fetched rows with a header line; returns the number of data rows written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    with os.fdopen(_private_file(path), "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(page.columns)
         for row in page.rows:
@@ -160,9 +169,9 @@ def write_csv(page: ResultPage, path: Path) -> int:
 
 def write_json(page: ResultPage, path: Path) -> int:
     """Write the fetched rows as a JSON array of objects keyed by column name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     records = [page_record(page.columns, row) for row in page.rows]
-    path.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    with os.fdopen(_private_file(path), "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
     return len(records)
 
 
