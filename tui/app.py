@@ -23,6 +23,7 @@ from textual.binding import Binding, BindingType
 from tui.commands import DbscopeCommands, ObjectProvider
 from tui.config import Settings
 from tui.core.errors import ConnectError, DbscopeError
+from tui.keymap import resolve_keymap
 from tui.messages import StartupProgress
 from tui.screens.main import MainScreen
 from tui.themes import ThemeSet, load_themes, resolve_theme_name
@@ -47,14 +48,14 @@ class DbscopeApp(App[int]):
     COMMANDS = App.COMMANDS | {ObjectProvider, DbscopeCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         # Help and quit are always on the status bar's right (the footer is for the focused pane's keys).
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit", tooltip="Quit dbscope"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit", tooltip="Quit dbscope"),
         Binding(
             "question_mark,f1",
             "help",
             "Help",
             show=False,
             key_display="?",
-            id="help",
+            id="app.help",
             tooltip="What the focused pane does and its keys",
         ),
         Binding(
@@ -62,13 +63,20 @@ class DbscopeApp(App[int]):
             "cancel_work",
             "Cancel",
             show=False,
-            id="cancel",
+            id="app.cancel",
             tooltip="Cancel the running work, here and on the server",
         ),
         Binding(
-            "ctrl+r", "reconnect", "Reconnect", show=False, id="reconnect", tooltip="Reconnect to the server"
+            "ctrl+r",
+            "reconnect",
+            "Reconnect",
+            show=False,
+            id="app.reconnect",
+            tooltip="Reconnect to the server",
         ),
-        Binding("ctrl+t", "change_theme", "Theme", show=False, id="theme", tooltip="Switch the colour theme"),
+        Binding(
+            "ctrl+t", "change_theme", "Theme", show=False, id="app.theme", tooltip="Switch the colour theme"
+        ),
     ]
 
     def __init__(
@@ -96,8 +104,10 @@ class DbscopeApp(App[int]):
         for spec_ in self.themes.themes.values():
             self.register_theme(spec_.to_textual())
         self.theme = resolve_theme_name(theme or self.settings.theme, self.themes)
-        if self.settings.keys:
-            self.set_keymap(self.settings.keys)
+        # [keys] by binding id; ids from before the scope.action naming still work (tui.keymap).
+        self.keymap_ids, self.renamed_key_ids = resolve_keymap(self.settings.keys)
+        if self.keymap_ids:
+            self.set_keymap(self.keymap_ids)
         self._had_tty = False
         self.first_frame_shown = False  # Textual's Ready: the first layout is on screen
         self.connect_after_first_frame = False  # set when the first frame shows a prefetched preview
@@ -156,10 +166,13 @@ class DbscopeApp(App[int]):
         self._warn_unknown_keys()
 
     def _warn_unknown_keys(self) -> None:
-        if not self.settings.keys:
+        if self.renamed_key_ids:
+            pairs = ", ".join(f"{old} → {new}" for old, new in self.renamed_key_ids)
+            self.notify(f"Renamed binding id(s) in [keys]: {pairs}.", title="Config", timeout=10)
+        if not self.keymap_ids:
             return
         known = self.binding_ids()
-        unknown = sorted(set(self.settings.keys) - known)
+        unknown = sorted(set(self.keymap_ids) - known)
         if unknown:
             self.notify(
                 f"Unknown binding id(s) in [keys]: {', '.join(unknown)}. Known: {', '.join(sorted(known))}",
@@ -182,7 +195,7 @@ class DbscopeApp(App[int]):
         return ids
 
     def keymap_value(self, binding_id: str) -> str | None:
-        return self.settings.keys.get(binding_id)
+        return self.keymap_ids.get(binding_id)
 
     # -- session (called from the connect worker's thread) ---------------------------------------
     def open_session(self, reason: str) -> ServerInfo:

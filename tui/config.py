@@ -9,8 +9,9 @@ Example ``~/.config/dbscope/config.toml``::
     statement_timeout = 30      # seconds
     result_limit = 1000
 
-    [keys]                      # binding id = key(s)
-    explain = "e"
+    [keys]                      # binding id = key(s); ? in the app shows each key's id
+    app.explain = "x"
+    plan.hottest = "H"
 
     [profiles.prod]
     url = "postgresql://dba@db1.internal/shop?sslmode=require"
@@ -26,6 +27,7 @@ from typing import Any
 
 from tui.core.connspec import ConnectionSpec, parse_url
 from tui.core.errors import UsageError
+from tui.keymap import flatten_keys
 
 
 def config_dir() -> Path:
@@ -113,9 +115,12 @@ def load_settings(path: str | Path | None = None, *, statement_timeout: float | 
         _number(data, "mongo_sample_size", settings.mongo_sample_size, config_path)
     )
     keys = data.get("keys", {})
-    if not isinstance(keys, dict) or not all(isinstance(v, str) for v in keys.values()):
+    if not isinstance(keys, dict):
         raise UsageError(f"{config_path}: [keys] must map binding ids to key strings")
-    settings.keys = dict(keys)
+    try:
+        settings.keys = flatten_keys(keys)  # plan.hottest = "H" is a nested table to TOML
+    except ValueError as exc:
+        raise UsageError(f"{config_path}: [keys]: {exc}") from None
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
         raise UsageError(f"{config_path}: [profiles] must be a table of tables")

@@ -252,7 +252,7 @@ async def test_theme_switch_from_palette_and_flag(shop_url: str) -> None:
 
 async def test_keymap_override_from_config(shop_url: str, tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
-    config.write_text('[keys]\nfilter = "f"\nadvisor = "ctrl+a"\n', encoding="utf-8")
+    config.write_text('[keys]\napp.filter = "f"\n"app.advisor" = "ctrl+a"\n', encoding="utf-8")
     settings = load_settings(config)
     app = make_app(shop_url, settings=settings)
     async with app.run_test(size=(160, 48)) as pilot:

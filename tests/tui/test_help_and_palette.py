@@ -8,12 +8,13 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap
 from textual.command import CommandPalette
 from textual.dom import DOMNode
 from textual.widgets import Input
@@ -22,8 +23,10 @@ import tui
 from tests.live import LiveServer
 from tests.tui.app_support import SHOP_SQL, wait_until
 from tui.app import DbscopeApp
-from tui.config import Settings
+from tui.config import Settings, load_settings
 from tui.core.connspec import parse_url
+from tui.core.errors import UsageError
+from tui.keymap import LEGACY_BINDING_IDS, resolve_keymap
 from tui.screens.help import HelpScreen, describe_focus, key_label
 from tui.widgets.advisor_panel import AdvisorPanel
 from tui.widgets.plan_view import PlanView
@@ -31,6 +34,7 @@ from tui.widgets.schema_tree import SchemaTree
 
 PLANS = Path(__file__).resolve().parent.parent / "fixtures" / "plans"
 TEXTUAL_PACKAGES = ("tui.app", "tui.commands", "tui.screens", "tui.widgets")
+SCOPED_ID = re.compile(r"[a-z][a-z_]*\.[a-z][a-z_]*")
 
 
 def _textual_modules() -> Iterator[object]:
@@ -51,15 +55,64 @@ def _our_node_classes() -> list[type[DOMNode]]:
     return list(classes.values())
 
 
-def test_every_binding_of_ours_has_an_id() -> None:
+def _our_bindings() -> list[tuple[type[DOMNode], Binding]]:
+    return [(cls, binding) for cls in _our_node_classes() for binding in cls.__dict__.get("BINDINGS", [])]
+
+
+def test_every_binding_of_ours_has_a_unique_scoped_id() -> None:
     classes = _our_node_classes()
     assert len(classes) > 15  # the walk really found the app, its screens and widgets
-    missing: list[str] = []
-    for cls in classes:
-        for binding in cls.__dict__.get("BINDINGS", []):
-            if not isinstance(binding, Binding) or not binding.id:
-                missing.append(f"{cls.__module__}.{cls.__qualname__}: {binding!r}")
+    bindings = _our_bindings()
+    assert len(bindings) > 90
+    missing = [f"{cls.__qualname__}: {b!r}" for cls, b in bindings if not isinstance(b, Binding) or not b.id]
     assert missing == []
+    # scope.action, lower case: what a user types into [keys] (TOML reads the dot as a nested table,
+    # which the config loader joins back)
+    badly_named = [
+        f"{cls.__qualname__}: {b.id}" for cls, b in bindings if not SCOPED_ID.fullmatch(b.id or "")
+    ]
+    assert badly_named == []
+    owners: dict[str, list[str]] = {}
+    for cls, binding in bindings:
+        owners.setdefault(binding.id or "", []).append(cls.__qualname__)
+    assert {i: o for i, o in owners.items() if len(o) > 1} == {}  # one id, one binding
+    # one scope per class; "app." is the keys that work everywhere (the App's and the main screen's)
+    scopes: dict[str, set[str]] = {}
+    for cls, binding in bindings:
+        scopes.setdefault(cls.__qualname__, set()).add((binding.id or "").split(".")[0])
+    assert {c: s for c, s in scopes.items() if len(s) > 1} == {}
+    assert scopes["DbscopeApp"] == scopes["MainScreen"] == {"app"}
+    assert all(s != {"app"} for c, s in scopes.items() if c not in ("DbscopeApp", "MainScreen")), scopes
+
+
+def test_every_binding_id_is_remappable() -> None:
+    """Textual's keymap moves each of our bindings to the key given for its id (what set_keymap does
+    with the config's [keys] table), and no other binding of the same widget moves with it."""
+    for cls, binding in _our_bindings():
+        assert binding.id is not None
+        bindings_map = BindingsMap(cls.__dict__["BINDINGS"])
+        bindings_map.apply_keymap({binding.id: "f24"})
+        moved = bindings_map.key_to_bindings.get("f24", [])
+        assert {b.id for b in moved} == {binding.id}, (cls.__qualname__, binding.id)
+        for key in binding.key.split(","):
+            assert all(b.id != binding.id for b in bindings_map.key_to_bindings.get(key.strip(), []))
+
+
+def test_keys_table_reads_dotted_and_legacy_ids(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[keys]\nplan.hottest = "H"\n"app.explain" = "x"\nfilter = "f"\n', encoding="utf-8")
+    keys = load_settings(config).keys
+    assert keys == {"plan.hottest": "H", "app.explain": "x", "filter": "f"}
+    resolved, renamed = resolve_keymap(keys)
+    assert resolved == {"plan.hottest": "H", "app.explain": "x", "app.filter": "f"}
+    assert renamed == [("filter", "app.filter")]
+    # every legacy id names a binding that exists now
+    current = {b.id for _cls, b in _our_bindings()}
+    assert set(LEGACY_BINDING_IDS.values()) <= current
+    assert not set(LEGACY_BINDING_IDS) & current
+    config.write_text("[keys]\nplan.hottest = 3\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"plan\.hottest must be a key string"):
+        load_settings(config)
 
 
 def test_key_labels_read_as_typed() -> None:
@@ -162,7 +215,7 @@ async def open_plan_file(pilot, app: DbscopeApp, name: str) -> PlanView:  # type
 
 @pytestmark_live
 async def test_help_shows_the_focused_panes_keys_with_ids_and_remaps(shop_url: str) -> None:
-    app = make_app(shop_url, keys={"plan.hottest": "H", "filter": "f", "quit": "ctrl+x"})
+    app = make_app(shop_url, keys={"plan.hottest": "H", "app.filter": "f", "app.quit": "ctrl+x"})
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot, app)
         from tui.widgets.status_bar import StatusBar
@@ -174,13 +227,13 @@ async def test_help_shows_the_focused_panes_keys_with_ids_and_remaps(shop_url: s
         assert content.pane == "Schema tree"
         assert "filter" in content.description.lower()  # the pane's own HELP text
         pane = {row.binding_id: row for row in content.pane_keys}
-        assert pane["open"].description == "Open" and "enter" in pane["open"].keys.split()
-        assert pane["tree-down"].keys.split() == ["j"]
+        assert pane["tree.open"].description == "Open" and "enter" in pane["tree.open"].keys.split()
+        assert pane["tree.down"].keys.split() == ["j"]
         everywhere = {row.binding_id: row for row in content.global_keys}
-        assert everywhere["filter"].keys == "f" and everywhere["filter"].remapped
-        assert everywhere["help"].keys.split() == ["?", "F1"]
-        assert everywhere["quit"].keys == "ctrl+x" and everywhere["quit"].remapped
-        assert not everywhere["advisor"].remapped
+        assert everywhere["app.filter"].keys == "f" and everywhere["app.filter"].remapped
+        assert everywhere["app.help"].keys.split() == ["?", "F1"]
+        assert everywhere["app.quit"].keys == "ctrl+x" and everywhere["app.quit"].remapped
+        assert not everywhere["app.advisor"].remapped
         assert all(row.binding_id is None for row in content.standard_keys)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)

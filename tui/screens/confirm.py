@@ -15,8 +15,8 @@ class ConfirmModal(ModalScreen[bool]):
     """Returns True only when the user presses the confirm button or `y`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", id="confirm-yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm-no"),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
     def __init__(self, title: str, message: str, *, confirm_label: str = "Run it", detail: str = "") -> None:

@@ -24,7 +24,7 @@ def error_parts(error: BaseException) -> tuple[str, str, str]:
 
 
 class ErrorModal(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter,q", "close", "Close", id="error-close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter,q", "close", "Close", id="error.close")]
 
     def __init__(self, error: BaseException, *, action: str = "") -> None:
         super().__init__()

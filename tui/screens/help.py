@@ -103,7 +103,7 @@ def collect_help(screen: object) -> HelpContent:
     assert isinstance(screen, Screen)
     app = screen.app
     title, description, pane_nodes = describe_focus(screen, screen.focused)
-    remapped_ids = set(getattr(getattr(app, "settings", None), "keys", {}) or {})
+    remapped_ids = set(getattr(app, "keymap_ids", None) or {})  # [keys] by current binding ids
     groups: dict[str, dict[tuple[str, str | None], KeyRow]] = {"pane": {}, "global": {}, "standard": {}}
     for key, active in screen.active_bindings.items():
         binding: Binding = active.binding

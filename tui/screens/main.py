@@ -87,37 +87,46 @@ class MainScreen(WorkbenchMixin, Screen[None]):
 
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "next_pane", "Next pane", show=False, id="next_pane"),
-        Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="previous_pane"),
+        Binding("tab", "next_pane", "Next pane", show=False, id="app.next_pane"),
+        Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="app.previous_pane"),
         Binding(
             "slash",
             "filter",
             "Filter",
             key_display="/",
-            id="filter",
+            id="app.filter",
             tooltip="Filter the schema tree by name",
         ),
         Binding(
-            "e", "explain", "Explain", id="explain", tooltip="EXPLAIN the statement under the editor's cursor"
+            "e",
+            "explain",
+            "Explain",
+            id="app.explain",
+            tooltip="EXPLAIN the statement under the editor's cursor",
         ),
         Binding(
             "E",
             "explain_analyze",
             "Analyze",
             show=False,
-            id="explain_analyze",
+            id="app.explain_analyze",
             tooltip="EXPLAIN ANALYZE it (asks first when it writes, then rolls back)",
         ),
-        Binding("a", "toggle_advisor", "Advisor", id="advisor", tooltip="Show or hide the advisor panel"),
+        Binding("a", "toggle_advisor", "Advisor", id="app.advisor", tooltip="Show or hide the advisor panel"),
         Binding(
-            "r", "refresh", "Refresh", show=False, id="refresh", tooltip="Reload the focused node or object"
+            "r",
+            "refresh",
+            "Refresh",
+            show=False,
+            id="app.refresh",
+            tooltip="Reload the focused node or object",
         ),
         Binding(
             "d",
             "switch_database",
             "Database",
             show=False,
-            id="database",
+            id="app.database",
             tooltip="Switch to another database on this server",
         ),
         Binding(
@@ -125,18 +134,18 @@ class MainScreen(WorkbenchMixin, Screen[None]):
             "toggle_zoom",
             "Zoom",
             show=False,
-            id="zoom",
+            id="app.zoom",
             tooltip="Give the focused pane the whole screen (z or esc restores); for 80-column terminals",
         ),
-        Binding("1", "centre_tab('object')", "Object tab", show=False, id="tab_object"),
-        Binding("2", "centre_tab('query')", "Query tab", show=False, id="tab_query"),
-        Binding("3", "centre_tab('plan')", "Plan tab", show=False, id="tab_plan"),
-        Binding("4", "centre_tab('results')", "Results tab", show=False, id="tab_results"),
-        Binding("t", "top", "Top", id="top"),
-        Binding("h", "history", "History", show=False, id="history"),
-        Binding("c", "switch_profile", "Connect", show=False, id="profile"),
-        Binding("5", "top", "Top tab", show=False, id="tab_top"),
-        Binding("6", "history", "History tab", show=False, id="tab_history"),
+        Binding("1", "centre_tab('object')", "Object tab", show=False, id="app.tab_object"),
+        Binding("2", "centre_tab('query')", "Query tab", show=False, id="app.tab_query"),
+        Binding("3", "centre_tab('plan')", "Plan tab", show=False, id="app.tab_plan"),
+        Binding("4", "centre_tab('results')", "Results tab", show=False, id="app.tab_results"),
+        Binding("t", "top", "Top", id="app.top"),
+        Binding("h", "history", "History", show=False, id="app.history"),
+        Binding("c", "switch_profile", "Connect", show=False, id="app.profile"),
+        Binding("5", "top", "Top tab", show=False, id="app.tab_top"),
+        Binding("6", "history", "History tab", show=False, id="app.tab_history"),
     ]
 
     def __init__(self) -> None:
@@ -179,8 +188,8 @@ class MainScreen(WorkbenchMixin, Screen[None]):
         yield Static("", id="footer-slot")
 
     def on_mount(self) -> None:
-        self.status.cancel_key = self._key_for("cancel", "ctrl+g")
-        self.status.reconnect_key = self._key_for("reconnect", "ctrl+r")
+        self.status.cancel_key = self._key_for("app.cancel", "ctrl+g")
+        self.status.reconnect_key = self._key_for("app.reconnect", "ctrl+r")
         self.status.where = self.dbscope.spec.display if self.dbscope.spec is not None else ""
         self.status.read_write = bool(self.dbscope.spec and self.dbscope.spec.read_write)
         self.set_interval(0.25, self._poll_work)

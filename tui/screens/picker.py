@@ -14,9 +14,9 @@ from textual.widgets.option_list import Option
 
 class PickerModal(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="picker-cancel"),
-        Binding("down", "move(1)", "Next", show=False, id="picker-down"),
-        Binding("up", "move(-1)", "Previous", show=False, id="picker-up"),
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("down", "move(1)", "Next", show=False, id="picker.down"),
+        Binding("up", "move(-1)", "Previous", show=False, id="picker.up"),
     ]
 
     def __init__(self, title: str, choices: list[str], current: str | None = None) -> None:

@@ -57,8 +57,8 @@ class KeyTable(DataTable[Any]):
     """A read-only table with vi-style `j`/`k` as well as the arrows."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False, id="table-down"),
-        Binding("k", "cursor_up", "Up", show=False, id="table-up"),
+        Binding("j", "cursor_down", "Down", show=False, id="detail.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="detail.up"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -141,10 +141,10 @@ class DetailPane(Vertical):
         "the DDL via OSC 52, `s` saves it to a file, `r` reloads the object."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "copy_ddl", "Copy DDL", id="copy"),
-        Binding("s", "save_ddl", "Save DDL", show=False, id="save"),
-        Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="next-tab"),
-        Binding("left_square_bracket", "previous_tab", "Previous tab", show=False, id="previous-tab"),
+        Binding("y", "copy_ddl", "Copy DDL", id="detail.copy_ddl"),
+        Binding("s", "save_ddl", "Save DDL", show=False, id="detail.save_ddl"),
+        Binding("right_square_bracket", "next_tab", "Next tab", show=False, id="detail.next_tab"),
+        Binding("left_square_bracket", "previous_tab", "Previous tab", show=False, id="detail.previous_tab"),
     ]
 
     class CopyRequested(Message):

@@ -138,11 +138,11 @@ class SchemaTree(Tree[CatalogNode | None]):
         "`/` filters the names as you type, `r` reloads the node."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open", id="open"),
-        Binding("j", "cursor_down", "Down", show=False, id="tree-down"),
-        Binding("k", "cursor_up", "Up", show=False, id="tree-up"),
-        Binding("right,l", "expand_or_child", "Expand / child", show=False, id="tree-expand"),
-        Binding("left,h", "collapse_or_parent", "Collapse / parent", show=False, id="tree-collapse"),
+        Binding("enter", "open", "Open", id="tree.open"),
+        Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
+        Binding("right,l", "expand_or_child", "Expand / child", show=False, id="tree.expand"),
+        Binding("left,h", "collapse_or_parent", "Collapse / parent", show=False, id="tree.collapse"),
     ]
 
     class ChildrenLoaded(Message):
@@ -509,9 +509,9 @@ class SchemaPane(Vertical):
         "fetches the system schemas' and the loaded tables' folders."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close_filter", "Close filter", show=False, id="filter-close"),
-        Binding("down", "match(1)", "Next match", show=False, id="filter-next"),
-        Binding("up", "match(-1)", "Previous match", show=False, id="filter-previous"),
+        Binding("escape", "close_filter", "Close filter", show=False, id="tree.filter_close"),
+        Binding("down", "match(1)", "Next match", show=False, id="tree.filter_next"),
+        Binding("up", "match(-1)", "Previous match", show=False, id="tree.filter_previous"),
     ]
     MATCH_LIMIT = 100
 

@@ -36,7 +36,7 @@ class StatusBar(Widget):
         # Keys remapped in the config's [keys] table show as remapped (F1 works while typing, ? not).
         keymap = getattr(self.app, "keymap_value", None)
         if callable(keymap):
-            help_key, quit_key = keymap("help"), keymap("quit")
+            help_key, quit_key = keymap("app.help"), keymap("app.quit")
             if help_key or quit_key:
                 self.hint = f"{help_key or '?/F1'} help  {quit_key or '^q'} quit"
 
