@@ -219,3 +219,22 @@ def test_profiler_and_unused_indexes(
     status_total = next(i for i in orders.indexes if i.name == "status_1_total_1")
     assert status_total.scans is not None and status_total.options["usage"]
     assert facts.stats_since is not None
+
+
+def test_index_usage_from_every_replica_set_member(
+    adapter: MongoAdapter, scratch: tuple[MongoClient[dict[str, Any]], str]
+) -> None:
+    """$indexStats counts per mongod: on a replica set each data-bearing member is read over its own
+    direct connection (a standalone or a mongos answers for itself)."""
+    client, name = scratch
+    hello = client.admin.command("hello")
+    stats, missing = adapter._index_stats(name, "orders")
+    hosts = {str(s["host"]) for s in stats}
+    members = [*hello.get("hosts", []), *hello.get("passives", [])]
+    if hello.get("setName") and hello.get("msg") != "isdbgrid":
+        assert adapter.server.settings["index_usage_scope"].startswith("every replica set member")
+        assert missing == {} and len(hosts) == len(members)  # one answer per member
+        assert {s["name"] for s in stats} >= {"_id_", "status_1", "status_1_total_1"}
+        assert len(stats) == len(members) * 4
+    else:
+        assert missing == {} and len(hosts) >= 1

@@ -13,6 +13,7 @@ import bson
 import pytest
 from bson import json_util
 from bson.int64 import Int64
+from pymongo import MongoClient
 from pymongo import errors as pm_errors
 
 from tui.adapters import mongo_convert as conv
@@ -152,6 +153,51 @@ def test_index_stats_recorded_from_a_server_and_several_hosts() -> None:
     assert index.scans == 12 + 1243  # both rows name _id_ on the same host: summed
     assert len(index.options["usage"]) == 2
     assert index.options["stats_since"] == datetime.fromtimestamp(1600262044.923, UTC)
+
+
+def test_replica_members_from_hello() -> None:
+    hello = {
+        "setName": "rs0",
+        "hosts": ["db1.example:27017", "db2.example:27017"],
+        "passives": ["db3.example:27017"],
+        "arbiters": ["arb.example:27017"],
+        "me": "db1.example:27017",
+    }
+    assert conv.replica_members(hello) == ["db1.example:27017", "db2.example:27017", "db3.example:27017"]
+    assert conv.replica_members({"msg": "isdbgrid", "setName": "x", "hosts": ["a:1"]}) == []
+    assert conv.replica_members({"isWritablePrimary": True}) == []  # standalone
+
+
+def test_member_clients_keep_credentials_and_tls_but_not_the_replica_set() -> None:
+    url = (
+        "mongodb://dba:s3cr3t@db1.example:27017,db2.example:27017/shop?replicaSet=rs0&authSource=admin"
+        "&tls=true&tlsAllowInvalidHostnames=true&readPreference=secondaryPreferred&compressors=zlib"
+    )
+    adapter = MongoAdapter(parse_url(url))
+    session = MongoClient(url, connect=False)
+    try:
+        kwargs = conv.member_client_kwargs(
+            "db2.example:27017",
+            dict(session.options._options),
+            adapter._client_options(),
+            adapter.spec.user,
+            adapter.spec.password,
+        )
+    finally:
+        session.close()
+    assert (kwargs["host"], kwargs["port"], kwargs["directConnection"]) == ("db2.example", 27017, True)
+    assert (kwargs["username"], kwargs["password"]) == ("dba", "s3cr3t")
+    assert kwargs["authsource"] == "admin" and kwargs["tls"] is True and kwargs["tlsallowinvalidhostnames"]
+    lowered = {k.lower() for k in kwargs}
+    assert "replicaset" not in lowered and "readpreference" not in lowered
+    assert kwargs["connect"] is False and kwargs["event_listeners"]  # dbscope's recorder sees its commands
+    member = MongoClient(**kwargs)
+    try:
+        assert member.options.direct_connection is True and member.options.replica_set_name is None
+        assert member.options._options["authsource"] == "admin"
+    finally:
+        member.close()
+    assert conv.member_client_kwargs("[::1]:27018", {}, {}, None, None)["host"] == "::1"
 
 
 # -- $collStats ----------------------------------------------------------------------------------------

@@ -266,16 +266,68 @@ def test_shard_key_missing_from_the_filter() -> None:
 # -- schema: unused and redundant indexes -------------------------------------------------------------
 
 
-def _orders_facts(collected_at: str) -> SchemaFacts:
-    """The manual's $indexStats example (four indexes of orders) folded as the adapter does."""
-    docs = ms.parse_values(
+def _manual_index_stats() -> list[dict[str, Any]]:
+    return ms.parse_values(
         (FIXTURES / "mongo" / "docs" / "indexStats-orders.mongosh").read_text(encoding="utf-8")
     )
+
+
+def _orders_facts(
+    collected_at: str, more: list[dict[str, Any]] | None = None, missing: dict[str, str] | None = None
+) -> SchemaFacts:
+    """The manual's $indexStats example (four indexes of orders) folded as the adapter does; ``more``
+    are other members' documents, ``missing`` the members that could not be read."""
+    docs = _manual_index_stats()
     indexes = conv.indexes_from_listing([d["spec"] for d in docs], "orders")
-    conv.merge_index_stats(indexes, docs)
+    conv.merge_index_stats(indexes, docs + (more or []), missing)
     return SchemaFacts(
         "mongodb", "shop", tables=[collection("orders", indexes)], server={"collected_at": collected_at}
     )
+
+
+def _on_member(host: str, ops: dict[str, int]) -> list[dict[str, Any]]:
+    """The manual's documents as another replica set member would answer: its own host, its own counts."""
+    out = []
+    for doc in _manual_index_stats():
+        copy_ = copy.deepcopy(doc)
+        copy_["host"] = host
+        copy_.pop("shard", None)
+        copy_["accesses"]["ops"] = ms.Long(ops.get(doc["name"], 0))
+        out.append(copy_)
+    return out
+
+
+def test_an_index_used_only_on_a_secondary_is_not_unused() -> None:
+    secondary = _on_member("rs0-b.example:27017", {"item_1": 42})
+    facts = _orders_facts("2020-03-01T00:00:00+00:00", secondary)
+    item = next(i for d in facts.tables for i in d.indexes if i.name == "item_1")
+    assert item.scans == 42 and len(item.options["usage"]) == 2
+    assert schema_rules.check_unused(SchemaContext.build(facts)) == []
+
+
+def test_unused_on_every_member_names_them_all() -> None:
+    facts = _orders_facts("2020-03-01T00:00:00+00:00", _on_member("rs0-b.example:27017", {}))
+    [f] = schema_rules.check_unused(SchemaContext.build(facts))
+    assert f.rule == "mongo.unused-index" and f.evidence["hosts"] == 2
+    assert "0 accesses on 2 hosts (examplehost.local:27018, rs0-b.example:27017)" in f.message
+
+
+def test_an_unread_member_means_no_index_is_called_unused() -> None:
+    missing = {"rs0-c.example:27017": "rs0-c.example:27017: timed out"}
+    facts = _orders_facts("2020-03-01T00:00:00+00:00", _on_member("rs0-b.example:27017", {}), missing)
+    [f] = schema_rules.check_unused(SchemaContext.build(facts))
+    assert (f.rule, f.severity, f.ddl) == ("mongo.unused-index-window", "info", [])
+    assert "$indexStats of rs0-c.example:27017 could not be read: shop.orders.item_1." in f.message
+    assert f.evidence == {"indexes": 1, "members_unread": 1}
+
+
+def test_through_mongos_the_finding_says_secondaries_were_not_read() -> None:
+    facts = _orders_facts("2020-03-01T00:00:00+00:00")
+    facts.server["index_usage_scope"] = (
+        "one member per shard (the one mongos reads from); other members are not read"
+    )
+    [f] = schema_rules.check_unused(SchemaContext.build(facts))
+    assert "the secondaries' reads are not in these counts" in f.message
 
 
 def test_unused_index_fires_after_a_week() -> None:

@@ -172,6 +172,9 @@ class MongoAdapter(Adapter):
         self._running: str | None = None
         self._lock = threading.Lock()
         self._version_num = 0
+        self._members: list[str] = []  # replica set members read one by one for $indexStats
+        self._member_clients: dict[str, MongoClient[dict[str, Any]]] = {}
+        self._member_lock = threading.Lock()
 
     # -- what was sent ----------------------------------------------------------------------------
     @property
@@ -229,6 +232,7 @@ class MongoAdapter(Adapter):
             raise map_error(exc, self.spec, connecting=True) from None
         version = str(build.get("version", ""))
         self._version_num = _version_num(version)
+        self._members = conv.replica_members(hello)
         users = (status.get("authInfo") or {}).get("authenticatedUsers") or []
         user = users[0].get("user", "") if users and isinstance(users[0], dict) else (self.spec.user or "")
         topology = (
@@ -248,12 +252,22 @@ class MongoAdapter(Adapter):
             settings={
                 "topology": topology,
                 "readPreference": self._client.read_preference.name if self._client else "",
+                "index_usage_scope": self._usage_scope(topology),
             },
         )
         self.capabilities = self._probe_capabilities()
         return self.server
 
+    def _usage_scope(self, topology: str) -> str:
+        """Which mongods ``$indexStats`` covers: usage is counted per mongod since its restart."""
+        if self._members:
+            return f"every replica set member ({len(self._members)}, each read directly)"
+        if topology.startswith("sharded"):
+            return "one member per shard (the one mongos reads from); other members are not read"
+        return "the one server"
+
     def _probe_capabilities(self) -> Capabilities:
+        topology = self.server.settings.get("topology", "") if self.server is not None else ""
         caps = Capabilities(
             explain_formats=list(mongoshell.VERBOSITIES),
             analyze=Capability(
@@ -274,17 +288,22 @@ class MongoAdapter(Adapter):
                 )
             except DbscopeError as exc:
                 caps.statement_stats = Capability(False, exc.message)
-            caps.index_usage = Capability(True, "$indexStats per host; checked when a collection is opened")
+            caps.index_usage = Capability(
+                True, f"$indexStats from {self._usage_scope(topology)}; checked when a collection is opened"
+            )
         else:
             caps.statement_stats = Capability(False, "no database in the URL: the profiler is per database")
-            caps.index_usage = Capability(True, "$indexStats per host")
+            caps.index_usage = Capability(True, f"$indexStats from {self._usage_scope(topology)}")
         return caps
 
     def close(self) -> None:
         client, self._client = self._client, None
-        if client is not None:
-            with contextlib.suppress(PyMongoError):
-                client.close()
+        with self._member_lock:
+            members, self._member_clients = list(self._member_clients.values()), {}
+        for each in (client, *members):
+            if each is not None:
+                with contextlib.suppress(PyMongoError):
+                    each.close()
 
     def ping(self) -> bool:
         if self._client is None:
@@ -343,6 +362,32 @@ class MongoAdapter(Adapter):
         except PyMongoError as exc:
             raise map_error(exc, self.spec) from None
         return out
+
+    def _member_cursor(self, member: str, database: str, command: SON) -> list[dict[str, Any]]:
+        """A cursor command on one replica set member over its own direct connection (same credentials,
+        TLS and timeouts; the same read-command guard and recorder)."""
+        command = self._prepare(command)
+        if self._client is None:
+            raise QueryError("not connected", title="Not connected", hint="connect first")
+        with self._member_lock:
+            client = self._member_clients.get(member)
+            if client is None:
+                kwargs = conv.member_client_kwargs(
+                    member,
+                    dict(self._client.options._options),
+                    self._client_options(),
+                    self.spec.user,
+                    self.spec.password,
+                )
+                try:
+                    client = self._member_clients[member] = MongoClient(**kwargs)
+                except PyMongoError as exc:
+                    raise map_error(exc, self.spec) from None
+        try:
+            with client[database].cursor_command(command) as cursor:
+                return list(cursor)
+        except PyMongoError as exc:
+            raise map_error(exc, self.spec) from None
 
     def _next_tag(self) -> str:
         with self._lock:
@@ -459,10 +504,28 @@ class MongoAdapter(Adapter):
     def _list_indexes(self, database: str, collection: str) -> list[dict[str, Any]]:
         return self._cursor(database, SON([("listIndexes", collection)]))
 
-    def _index_stats(self, database: str, collection: str) -> list[dict[str, Any]]:
-        return self._cursor(
-            database, SON([("aggregate", collection), ("pipeline", [{"$indexStats": {}}]), ("cursor", {})])
-        )
+    def _index_stats(self, database: str, collection: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        """``$indexStats`` documents and the members that could not be read (member → why).
+
+        A replica set's members are each read over a direct connection (usage is counted per mongod: an
+        index idle on the primary may serve the secondaries' reads); through mongos one member per shard
+        answers; a standalone answers for itself."""
+
+        def command() -> SON:
+            return SON([("aggregate", collection), ("pipeline", [{"$indexStats": {}}]), ("cursor", {})])
+
+        if not self._members:
+            return self._cursor(database, command()), {}
+        docs: list[dict[str, Any]] = []
+        missing: dict[str, str] = {}
+        for member in self._members:
+            try:
+                docs.extend(self._member_cursor(member, database, command()))
+            except DbscopeError as exc:
+                missing[member] = exc.message
+        if len(missing) == len(self._members):  # no member reachable directly: what the set answers
+            return self._cursor(database, command()), missing
+        return docs, missing
 
     def _coll_stats(self, database: str, collection: str) -> list[dict[str, Any]]:
         pipeline = [{"$collStats": {"storageStats": {}, "count": {}}}]
@@ -517,7 +580,7 @@ class MongoAdapter(Adapter):
             self._try(
                 detail,
                 "index usage ($indexStats)",
-                lambda: conv.merge_index_stats(detail.indexes, self._index_stats(database, collection)),
+                lambda: self._merge_usage(detail, database, collection),
             )
             self._try(
                 detail,
@@ -535,6 +598,12 @@ class MongoAdapter(Adapter):
         detail.stats.insert(0, Stat("Type", node.type_label))
         detail.ddl = self._collection_ddl(database, collection, info, detail.indexes)
         return detail
+
+    def _merge_usage(self, detail: ObjectDetail, database: str, collection: str) -> None:
+        stats, missing = self._index_stats(database, collection)
+        conv.merge_index_stats(detail.indexes, stats, missing)
+        for member, why in missing.items():
+            detail.notes.append(f"index usage of member {member} unavailable: {why}")
 
     @staticmethod
     def _try(detail: ObjectDetail, what: str, action: Any) -> None:
@@ -606,9 +675,11 @@ class MongoAdapter(Adapter):
                 facts.notes.append(f"{node.name}: indexes unavailable: {exc.message}")
                 continue
             try:
-                stats = self._index_stats(database, node.name)
-                since = conv.merge_index_stats(detail.indexes, stats)
+                stats, missing = self._index_stats(database, node.name)
+                since = conv.merge_index_stats(detail.indexes, stats, missing)
                 hosts.update(str(s.get("host")) for s in stats if s.get("host"))
+                for member, why in missing.items():
+                    facts.notes.append(f"{node.name}: index usage of member {member} unavailable: {why}")
                 if since is not None:
                     earliest = since if earliest is None else min(earliest, since)
             except DbscopeError as exc:
@@ -631,6 +702,7 @@ class MongoAdapter(Adapter):
         }
         if self.server is not None:
             facts.server["topology"] = self.server.settings.get("topology", "")
+            facts.server["index_usage_scope"] = self.server.settings.get("index_usage_scope", "")
         return facts
 
     def _shard_keys(self, database: str, facts: SchemaFacts) -> dict[str, dict[str, Any]]:

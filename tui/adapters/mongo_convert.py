@@ -406,12 +406,78 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
-def merge_index_stats(indexes: list[Index], stats: Iterable[dict[str, Any]]) -> datetime | None:
+def replica_members(hello: dict[str, Any]) -> list[str]:
+    """The data-bearing members a replica set member's ``hello`` lists — ``hosts`` (electable) and
+    ``passives`` (priority 0) — as ``host:port``; arbiters hold no index. Hidden members are never
+    listed by ``hello``. Empty for a standalone or a mongos."""
+    if not hello.get("setName") or hello.get("msg") == "isdbgrid":
+        return []
+    members: list[str] = []
+    for key in ("hosts", "passives"):
+        for host in hello.get(key) or []:
+            if isinstance(host, str) and host and host not in members:
+                members.append(host)
+    return members
+
+
+# URL/client options that make no sense, or must not carry over, on a direct connection to one member.
+_MEMBER_DROPPED_OPTIONS = frozenset(
+    {
+        "replicaset",
+        "readpreference",
+        "readpreferencetags",
+        "maxstalenessseconds",
+        "directconnection",
+        "srvservicename",
+        "srvmaxhosts",
+        "loadbalanced",
+        "document_class",
+        "tz_aware",
+        "connect",
+        "event_listeners",
+        "uuidrepresentation",
+        "appname",
+        "serverselectiontimeoutms",
+        "connecttimeoutms",
+        "sockettimeoutms",
+        "username",
+        "password",
+    }
+)
+
+
+def member_client_kwargs(
+    member: str, options: dict[str, Any], base: dict[str, Any], user: str | None, password: str | None
+) -> dict[str, Any]:
+    """Keyword arguments for a MongoClient that talks to ``member`` alone (directConnection): the
+    session's validated options (authSource, TLS, compressors… — ``MongoClient.options._options``,
+    which for ``mongodb+srv://`` already holds the TXT record's) without the replica-set and read
+    preference ones, plus ``base`` (dbscope's own client options) and the credentials."""
+    host, _, port = member.rpartition(":")
+    if not host or not port.isdigit():
+        host, port = member, "27017"
+    kwargs = {k: v for k, v in options.items() if k.lower() not in _MEMBER_DROPPED_OPTIONS}
+    kwargs.update(base)
+    kwargs.update(host=host.strip("[]"), port=int(port), directConnection=True)
+    if user:
+        kwargs["username"] = user
+        kwargs["password"] = password or ""
+    return kwargs
+
+
+def merge_index_stats(
+    indexes: list[Index], stats: Iterable[dict[str, Any]], missing_hosts: dict[str, str] | None = None
+) -> datetime | None:
     """Fold ``$indexStats`` documents (one per index per host) into the Indexes.
 
     ``Index.scans`` becomes the sum of ``accesses.ops`` over every host (an index unused on the primary
     may serve reads on a secondary); ``options["usage"]`` keeps the per-host rows and
-    ``options["stats_since"]`` the earliest ``accesses.since``. Returns the earliest since overall."""
+    ``options["stats_since"]`` the earliest ``accesses.since``. ``missing_hosts`` (member → why) are the
+    members whose statistics could not be read: every index then carries them in
+    ``options["usage_missing_hosts"]`` and cannot be called unused. Returns the earliest since overall."""
+    if missing_hosts:
+        for index in indexes:
+            index.options["usage_missing_hosts"] = dict(missing_hosts)
     by_name = {index.name: index for index in indexes}
     earliest: datetime | None = None
     for doc in stats:

@@ -89,12 +89,19 @@ def check_unused(ctx: SchemaContext) -> list[Finding]:
     now = _now(ctx)
     judged: list[Finding] = []
     young: list[str] = []
+    unread: dict[str, list[str]] = {}  # member whose $indexStats could not be read → its indexes
+    scope = str(ctx.facts.server.get("index_usage_scope") or "")
     for detail in _collections(ctx):
         collection = _name(detail)
         for index in detail.indexes:
             if index.scans != 0 or _protected(index):
                 continue
             usage: list[dict[str, Any]] = index.options.get("usage") or []
+            missing = index.options.get("usage_missing_hosts") or {}
+            if missing:
+                for member in missing:
+                    unread.setdefault(member, []).append(f"{_qualified(ctx, detail)}.{index.name}")
+                continue
             since = index.options.get("stats_since")
             age = (now - since).total_seconds() / 86_400 if isinstance(since, datetime) else None
             if age is None or age < MIN_WINDOW_DAYS:
@@ -116,6 +123,12 @@ def check_unused(ctx: SchemaContext) -> list[Finding]:
                         f"{fmt.num(len(hosts))} host{'s' if len(hosts) != 1 else ''} ({', '.join(hosts)}) in "
                         f"{fmt.num(age, 1)} days (since {since.isoformat() if isinstance(since, datetime) else since})"
                         + (f"; it takes {fmt.size(index.size_bytes)}." if index.size_bytes else ".")
+                        + (
+                            " Through mongos $indexStats reads one member per shard: the secondaries' reads "
+                            "are not in these counts."
+                            if scope.startswith("one member per shard")
+                            else ""
+                        )
                     ),
                     reasoning=(
                         "Every insert, and every update that touches its fields, writes this index too, and its pages "
@@ -137,6 +150,32 @@ def check_unused(ctx: SchemaContext) -> list[Finding]:
                     impact=float(index.size_bytes or 0),
                 )
             )
+    if unread:
+        names = sorted({name for items in unread.values() for name in items})
+        judged.append(
+            schema_finding(
+                WINDOW_ID,
+                "info",
+                obj=ctx.facts.database or None,
+                title="Unused indexes not judged: a replica set member was not read",
+                message=(
+                    f"{fmt.num(len(names))} indexes have no recorded access on the members that answered, but "
+                    f"$indexStats of {', '.join(sorted(unread))} could not be read: "
+                    + ", ".join(names[:10])
+                    + (" …" if len(names) > 10 else "")
+                    + "."
+                ),
+                reasoning=(
+                    "Usage is counted per mongod: an index idle on the primary may serve every read the "
+                    "application sends to a secondary (readPreference secondary or nearest)."
+                ),
+                recommendation=(
+                    "Make every data-bearing member reachable from this host with the same credentials, or run "
+                    "db.collection.aggregate([{$indexStats: {}}]) on the missing member, before dropping any of them."
+                ),
+                evidence={"indexes": len(names), "members_unread": len(unread)},
+            )
+        )
     if young:
         judged.append(
             schema_finding(
