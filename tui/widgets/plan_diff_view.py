@@ -175,6 +175,8 @@ class PlanDiffScreen(ModalScreen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "dismiss", "Close", id="plan_diff.close"),
+        # The app's own ?/F1 does not reach into a modal screen.
+        Binding("question_mark,f1", "app.help", "Help", key_display="?", id="plan_diff.help"),
     ]
 
     def __init__(self, diff: Any, title: str = "Plan before → after") -> None:
