@@ -214,6 +214,37 @@ def test_sharded_aggregate_with_sbe_shards() -> None:
     assert merge.extra["mergeType"] == "anyShard"
 
 
+def test_sharded_aggregate_with_stages_per_shard() -> None:
+    """mongos explain of $lookup + $unwind on one shard: the shard runs the pipeline itself (stages[]
+    with an SBE $cursor, then $lookup with its own index use), splitPipeline is null."""
+    plan = load("mongodb-sharded-aggregate-lookup-stages.json")
+    assert plan.format == "mongodb-sharded" and plan.analyzed
+    assert shape(plan) == [
+        (0, "SINGLE_SHARD"),
+        (1, "SHARD"),
+        (2, "$lookup"),
+        (3, "$cursor"),
+        (4, "SHARDING_FILTER"),
+        (5, "COLLSCAN"),
+    ]
+    shard = plan.root.children[0]
+    assert (shard.object, shard.extra["host"], shard.rows_actual, shard.time_inclusive_ms) == (
+        "shard2",
+        "localhost:8002",
+        6,
+        2.0,
+    )
+    lookup = shard.children[0]
+    assert lookup.extra["spec"]["from"] == "districts" and lookup.extra["indexesUsed"] == ["_id_"]
+    assert (lookup.extra["totalDocsExamined"], lookup.rows_actual, lookup.time_exclusive_ms) == (5, 6, 2.0)
+    scan = lookup.children[0].children[0].children[0]
+    assert scan.object == "kashmir.folks" and scan.extra["docsExamined"] == 6  # SBE scan numReads
+    assert scan.extra["sbe_stages"] == ["scan"] and plan.header["query_framework"] == "sbe"
+    assert plan.header["command"]["aggregate"] == "folks" and plan.header["namespace"] == "kashmir.folks"
+    (cursor,) = plan.header["cursors"]
+    assert (cursor["shard"], cursor["totalDocsExamined"], cursor["nReturned"]) == ("shard2", 6, 6)
+
+
 def test_mongosh_printout_with_rejected_plan() -> None:
     plan = load("docs/explain-sbe-group-queryplanner.mongosh")
     assert plan.analyzed is False and plan.header["explainVersion"] == "2"
