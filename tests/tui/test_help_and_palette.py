@@ -368,3 +368,79 @@ async def test_palette_runs_each_group_of_commands(shop_url: str, tmp_path: Path
         # connection: cancel when nothing runs says so
         await palette(pilot, "cancel", "connection: cancel running work")
         assert any("Nothing is running" in str(n.message) for n in app._notifications)
+
+
+@pytestmark_live
+async def test_palette_goes_to_an_object_explains_copies_ddl_and_switches(shop_url: str) -> None:
+    """The palette commands the issue names, each run end to end: go to an object by name, explain
+    the editor's statement, copy the selected finding's DDL, switch the theme, switch the database."""
+    app = make_app(shop_url)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await ready(pilot, app)
+        main = app.main_screen
+        tree = main.query_one(SchemaTree)
+
+        # object: the shop schema's objects are not loaded yet; the palette offers to load every name
+        await palette(pilot, "big_orders", "object: load all names for searching")
+        await wait_until(pilot, lambda: tree.index.search("big_orders", 5)[1] > 0, "the names of shop")
+        await palette(pilot, "big_orders", "object: shop.big_orders")
+        from tui.widgets.detail_pane import DetailPane
+
+        detail = main.query_one(DetailPane)
+        await wait_until(
+            pilot,
+            lambda: detail.detail is not None and detail.detail.node.qualified_name == "shop.big_orders",
+            "shop.big_orders opened",
+        )
+        assert tree.cursor_node is not None and tree.cursor_node.data.name == "big_orders"  # type: ignore[union-attr]
+
+        # explain: the statement under the editor's cursor
+        from tui.widgets.query_editor import QueryEditor
+
+        main.query_one(QueryEditor).load_text("SELECT * FROM shop.orders WHERE status = 'new';")
+        view = main.query_one(PlanView)
+        await palette(pilot, "explain: the", "explain: the current query")
+        await wait_until(pilot, lambda: view.plan is not None, "the plan")
+        assert main.centre.active == "plan"
+        assert "shop.orders" in {n.object for n in view.plan.nodes() if n.object}  # type: ignore[union-attr]
+
+        # advisor: the selected finding's DDL goes to the clipboard (OSC 52) and the user is told
+        await open_plan_file(pilot, app, "mariadb-analyze-bnl.json")
+        panel = main.query_one(AdvisorPanel)
+        await wait_until(pilot, lambda: panel.context_label.startswith("plan file"), "the file's findings")
+        with_ddl = next(i for i, f in enumerate(panel.findings) if f.ddl)
+        while panel.findings.index(panel.selected_finding) != with_ddl:  # type: ignore[arg-type]
+            panel.action_move(1)
+            await pilot.pause()
+        await palette(pilot, "copy the selected", "advisor: copy the selected finding's DDL")
+        finding = panel.selected_finding
+        assert finding is not None and finding.ddl
+        assert all(statement.strip().rstrip(";") in app.clipboard for statement in finding.ddl)
+        assert any(n.title == "Copied DDL" for n in app._notifications)
+
+        # theme: the palette's theme picker lists dbscope's files and Textual's themes
+        await palette(pilot, "theme: switch", "theme: switch theme", closes=False)
+        picker = app.screen
+        assert isinstance(picker, CommandPalette)
+        picker.query_one(Input).value = "ssh-256"
+        await wait_until(
+            pilot,
+            lambda: any("ssh-256" in str(o.prompt) for o in picker.query_one("CommandList").options),  # type: ignore[attr-defined]
+            "ssh-256 in the theme picker",
+        )
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.theme == "ssh-256", "the ssh-256 theme")
+
+        # database: the picker lists the server's databases; the session moves to the one chosen
+        from tui.screens.picker import PickerModal
+
+        await palette(pilot, "database: switch", "database: switch database")
+        await wait_until(pilot, lambda: isinstance(app.screen, PickerModal), "the database picker")
+        await pilot.press(*"postgres")
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: main.status.connected and main.status.where.endswith("/postgres"),
+            "the session on the postgres database",
+        )
+        assert app.adapter is not None and app.adapter.server.database == "postgres"  # type: ignore[union-attr]

@@ -476,6 +476,8 @@ class SchemaTree(Tree[CatalogNode | None]):
             parent.expand()
             parent = parent.parent
         self.move_cursor(node)
+        # Expanded just now: the node has its line once the tree rebuilds them (after this refresh).
+        self.call_after_refresh(self.move_cursor, node)
         self.call_after_refresh(self.scroll_to_node, node, animate=False)
         return node
 
