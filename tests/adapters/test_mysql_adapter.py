@@ -170,6 +170,10 @@ def test_roots_and_folders(adapter: MySQLAdapter) -> None:
     roots = adapter.roots()
     database = next(r for r in roots if r.name == name)
     assert database.kind == "database" and database.has_children
+    # the connected database comes first (the cursor starts on it), marked; the others by name
+    assert roots[0] is database and database.type_label.endswith("· connected")
+    others = [r.name for r in roots[1:-1]]
+    assert others == sorted(others) and "test" in others
     system = roots[-1]
     assert system.kind == "folder" and system.name == "System databases (4)"
     assert {n.name for n in adapter.children(system)} == {

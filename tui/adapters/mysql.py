@@ -443,7 +443,7 @@ class MySQLAdapter(Adapter):
 
     # -- catalog -----------------------------------------------------------------------------------
     def roots(self) -> list[CatalogNode]:
-        user = catalog.database_nodes(self._fetch, system=False)
+        user = catalog.database_nodes(self._fetch, system=False, current=self._database or None)
         system = catalog.database_nodes(self._fetch, system=True)
         return [*user, catalog.system_folder(len(system))]
 

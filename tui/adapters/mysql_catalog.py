@@ -243,7 +243,8 @@ def display_qualified(database: str | None, name: str) -> str:
 # -- tree levels ------------------------------------------------------------------------------------------
 
 
-def database_nodes(fetch: Fetch, *, system: bool) -> list[CatalogNode]:
+def database_nodes(fetch: Fetch, *, system: bool, current: str | None = None) -> list[CatalogNode]:
+    """User (or system) databases by name; ``current`` — the session's database — first, marked."""
     rows = fetch(
         "SELECT s.SCHEMA_NAME AS name, s.DEFAULT_CHARACTER_SET_NAME AS charset, "
         "s.DEFAULT_COLLATION_NAME AS collation_name FROM information_schema.SCHEMATA s ORDER BY s.SCHEMA_NAME",
@@ -259,11 +260,20 @@ def database_nodes(fetch: Fetch, *, system: bool) -> list[CatalogNode]:
             database=r["name"],
             schema=r["name"],
             key=("database", r["name"]),
-            meta={"charset": r["charset"], "collation": r["collation_name"], "system": system},
+            meta={
+                "charset": r["charset"],
+                "collation": r["collation_name"],
+                "system": system,
+                "current": r["name"] == current,
+            },
         )
         for r in rows
         if (r["name"].lower() in SYSTEM_DATABASES) == system
     ]
+    for node in nodes:
+        if node.meta["current"]:
+            node.type_label = f"{node.type_label} · connected".lstrip(" ·")
+    nodes.sort(key=lambda n: not n.meta["current"])  # stable: the rest stays in name order
     return nodes
 
 
