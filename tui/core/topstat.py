@@ -16,7 +16,7 @@ from tui.core.session import StatementStat
 from tui.core.sqltext import first_word, strip_comments
 
 MYSQL_SAMPLES_HINT = (
-    "to let the server keep real instances of each digest: UPDATE performance_schema.setup_consumers SET "
+    "let the server keep real instances of each digest: UPDATE performance_schema.setup_consumers SET "
     "ENABLED = 'YES' WHERE NAME IN ('events_statements_current', 'events_statements_history_long') "
     "(until the restart; performance-schema-consumer-events-statements-current=ON and "
     "performance-schema-consumer-events-statements-history-long=ON under [mysqld] keep it)"

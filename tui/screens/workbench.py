@@ -25,7 +25,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tui.core.errors import Cancelled, DbscopeError, Disconnected
 from tui.core.session import ResultPage, StatementStat
-from tui.core.topstat import statement_to_explain
+from tui.core.topstat import MYSQL_SAMPLES_HINT, statement_to_explain
 from tui.messages import (
     Connected,
     HistoryRecorded,
@@ -331,7 +331,7 @@ class WorkbenchMixin:
         help_text = (
             "The server keeps this statement normalized: replace each ? (and each (...) list) with "
             "representative values (a typical customer id, a real status…). ctrl+e explains it, escape "
-            f"cancels. Tip: {choice.hint}."
+            f"cancels. To skip this next time, {MYSQL_SAMPLES_HINT}."
         )
         self._ask_values(stat, sample or stat.query, help_text, analyze)
 
