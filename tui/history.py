@@ -1,8 +1,9 @@
 """Query history per connection, kept as JSON lines in the user's data directory.
 
 One file per connection identity (engine, host, port, user, database — hashed, never a password),
-readable by the user alone. Statements are stored with secrets masked (``PASSWORD '…'``,
-``IDENTIFIED BY '…'``, URLs with credentials). The file is trimmed to the newest ``max_entries``.
+readable by the user alone. Statements are stored with secrets masked (every literal after
+``PASSWORD``/``IDENTIFIED``, URLs with credentials, ``password=`` pairs:
+``tui.core.sqltext.mask_statement``). The file is trimmed to the newest ``max_entries``.
 """
 
 from __future__ import annotations
@@ -10,19 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tui.core.connspec import ConnectionSpec, mask_secrets
-
-_SQL_SECRETS = re.compile(r"(?P<head>\b(?:password|identified\s+by)\s+)(?P<pw>'(?:[^']|'')*')", re.I)
-
-
-def mask_statement(sql: str) -> str:
-    """The statement with passwords replaced by ``'***'`` (role DDL, URLs, key=value pairs)."""
-    return mask_secrets(_SQL_SECRETS.sub(lambda m: f"{m['head']}'***'", sql))
+from tui.core.connspec import ConnectionSpec
+from tui.core.sqltext import mask_statement
 
 
 @dataclass(slots=True)
@@ -125,3 +119,6 @@ class QueryHistory:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write("\n".join(lines[-self.max_entries :]) + "\n")
         tmp.replace(self.path)
+
+
+__all__ = ["HistoryEntry", "QueryHistory", "connection_key", "mask_statement"]

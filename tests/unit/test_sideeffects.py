@@ -239,3 +239,33 @@ def test_classifiers_never_raise(text: str) -> None:
     for dialect in ("postgres", "mysql"):
         result = refusal(text, dialect)
         assert result is None or isinstance(result, str)
+
+
+@pytest.mark.parametrize(
+    ("url", "statement"),
+    [
+        (
+            "postgresql://u@127.0.0.1:1/db",
+            "SELECT dblink_exec('host=h password=Sw0rd-9 dbname=d', 'DELETE FROM t')",
+        ),
+        (
+            "postgresql://u@127.0.0.1:1/db",
+            "SELECT * FROM dblink('postgresql://u:Sw0rd-9@h/d', 'SELECT 1') AS t(a int)",
+        ),
+        ("mysql://u@127.0.0.1:1/db", "SET PASSWORD FOR 'app'@'%' = PASSWORD('Sw0rd-9')"),
+        ("mysql://u@127.0.0.1:1/db", "SET PASSWORD = 'Sw0rd-9'"),
+    ],
+)
+def test_refusals_name_the_statement_but_never_a_typed_password(url: str, statement: str) -> None:
+    """The guard answers before any connection is opened (the port is closed), and its message names the
+    statement with the password masked."""
+    from tui.adapters import open_adapter
+    from tui.core.connspec import parse_url
+    from tui.core.errors import ReadOnlyViolation
+
+    adapter = open_adapter(parse_url(url))
+    for attempt in (lambda: adapter.run(statement), lambda: adapter.explain(statement, analyze=True)):
+        with pytest.raises(ReadOnlyViolation) as refused:
+            attempt()
+        text = refused.value.one_line()
+        assert "Sw0rd-9" not in text and "***" in text and "--read-write" in text

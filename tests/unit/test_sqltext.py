@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.core.sqltext import split_statements, statement_at, statement_may_write
+from tui.core.sqltext import mask_statement, split_statements, statement_at, statement_may_write
 
 BUFFER = """-- first
 SELECT 1;
@@ -75,3 +75,47 @@ def test_split_never_crashes_and_offsets_point_into_the_buffer(buffer: str) -> N
 @given(st.text(max_size=200))
 def test_may_write_never_raises(sql: str) -> None:
     assert statement_may_write(sql) in (True, False)
+
+
+SECRET = "s3cr3t-Pw"
+PASSWORD_FORMS = [
+    "ALTER ROLE app PASSWORD '{}'",
+    "ALTER ROLE app WITH ENCRYPTED PASSWORD E'{}'",
+    "ALTER ROLE app PASSWORD $${}$$",
+    "ALTER ROLE app PASSWORD $pw${}$pw$",
+    "CREATE USER app IDENTIFIED BY '{}'",
+    'CREATE USER app IDENTIFIED BY "{}"',
+    "CREATE USER app IDENTIFIED WITH mysql_native_password BY '{}'",
+    "ALTER USER app IDENTIFIED VIA ed25519 USING PASSWORD('{}')",
+    "SET PASSWORD FOR 'app'@'%' = PASSWORD('{}')",
+    "SET PASSWORD FOR app = '{}'",
+    "SET PASSWORD = '{}'",
+    "GRANT ALL ON *.* TO app IDENTIFIED BY '{}'",
+    "SELECT * FROM users WHERE password = '{}'",
+    "SELECT dblink_exec('host=h password={} dbname=d', 'SELECT 1')",
+    "SELECT * FROM dblink('postgresql://u:{}@h/d', 'SELECT 1') AS t(a int)",
+    "ALTER ROLE app PASSWORD '{}",  # unterminated
+]
+
+
+@pytest.mark.parametrize("form", PASSWORD_FORMS)
+def test_mask_statement_hides_every_password_form(form: str) -> None:
+    masked = mask_statement(form.format(SECRET))
+    assert SECRET not in masked and "***" in masked
+
+
+def test_mask_statement_keeps_statements_without_secrets() -> None:
+    for sql in ("SELECT 'a', $$b$$ FROM t WHERE x = 'c'", "UPDATE t SET v = 'x' WHERE id = 1"):
+        assert mask_statement(sql) == sql
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    form=st.sampled_from(PASSWORD_FORMS[:-1]),
+    secret=st.text(
+        alphabet=st.characters(blacklist_characters="'\"\\$@/:=\n", min_codepoint=33, max_codepoint=0x2FFF),
+        min_size=4,
+    ).map(lambda text: "Ω" + text),  # never a piece of the statement around it
+)
+def test_mask_statement_hides_any_password(form: str, secret: str) -> None:
+    assert secret not in mask_statement(form.format(secret))

@@ -60,7 +60,7 @@ from tui.core.session import (
     ServerInfo,
     StatementStat,
 )
-from tui.core.sqltext import first_word
+from tui.core.sqltext import first_word, mask_statement
 
 _TYPE_NAMES = {
     value: name.lower()
@@ -905,7 +905,7 @@ def _statement_facts(stat: StatementStat) -> dict[str, Any]:
 
 
 def _short(statement: str, width: int = 120) -> str:
-    flat = " ".join(statement.split())
+    flat = " ".join(mask_statement(statement).split())  # messages never carry a typed password
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 

@@ -46,7 +46,7 @@ from tui.core.session import (
     StatementStat,
 )
 from tui.core.sideeffects import READ_ONLY_HINT, pg_refusal
-from tui.core.sqltext import first_word
+from tui.core.sqltext import first_word, mask_statement
 
 _EXPLAIN_PREFIX = re.compile(
     r"^\s*explain\s*(\((?:[^()]|\([^()]*\))*\)\s*|(?:(?:analy[sz]e|verbose|costs|buffers)\s+)*)", re.I
@@ -826,7 +826,7 @@ def explain_prefix_analyzes(query: str) -> bool:
 
 
 def _short(statement: str, width: int = 120) -> str:
-    flat = " ".join(statement.split())
+    flat = " ".join(mask_statement(statement).split())  # messages never carry a typed password
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 

@@ -159,3 +159,27 @@ def statement_may_write(sql: str, dialect: str = "postgres") -> bool:
         if isinstance(tree, exp.Select) and (tree.args.get("into") or tree.args.get("locks")):
             return True
     return False
+
+
+_SECRET_KEYWORD = re.compile(r"\b(?:password|identified)\b", re.I)
+_LITERAL = re.compile(
+    r"""[EeNnBbXx]?'(?:[^'\\]|''|\\.)*'?"""  # '…', E'…' (backslash escapes), N'…'; unterminated too
+    r"""|"(?:[^"\\]|""|\\.)*"?"""  # MySQL's "…" strings (a PostgreSQL identifier there is masked too)
+    r"|\$(?P<tag>[A-Za-z_]\w*)?\$.*?(?:\$(?P=tag)\$|\Z)",  # $$…$$, $tag$…$tag$
+    re.S,
+)
+
+
+def mask_statement(sql: str) -> str:
+    """``sql`` with every string literal after a ``PASSWORD`` or ``IDENTIFIED`` keyword replaced by
+    ``'***'``, whatever the form: ``PASSWORD 'x'``, ``PASSWORD E'x'``/``$$x$$``, ``SET PASSWORD FOR u =
+    PASSWORD('x')``, ``IDENTIFIED WITH plugin BY 'x'``, ``IDENTIFIED VIA ed25519 USING PASSWORD('x')``,
+    ``WHERE password = 'x'``; then URLs and ``password=`` pairs masked (``mask_secrets``). Masking a
+    literal that was no secret costs a history entry some detail, never a password."""
+    from tui.core.connspec import mask_secrets
+
+    found = _SECRET_KEYWORD.search(sql)
+    if found is not None:
+        head, tail = sql[: found.start()], sql[found.start() :]
+        sql = head + _LITERAL.sub("'***'", tail)
+    return mask_secrets(sql)

@@ -134,7 +134,9 @@ def _engine(adapter: Adapter) -> str:
 
 
 def _short(statement: str, width: int = 100) -> str:
-    flat = " ".join(statement.split())
+    from tui.core.sqltext import mask_statement
+
+    flat = " ".join(mask_statement(statement).split())  # messages never carry a typed password
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 

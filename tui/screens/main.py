@@ -78,7 +78,9 @@ class LateFooter(FittedFooter):
 
 
 def _short(statement: str, width: int = 60) -> str:
-    text = " ".join(statement.split())
+    from tui.core.sqltext import mask_statement
+
+    text = " ".join(mask_statement(statement).split())  # never a typed password on screen
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
