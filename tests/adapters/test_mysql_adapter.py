@@ -148,6 +148,35 @@ def test_access_denied_and_unknown_database_never_show_the_password(weird: str) 
     assert missing.value.title == "Database missing"
 
 
+def test_tls_required_never_falls_back_to_a_plain_connection(weird: str, mysql_server: LiveServer) -> None:
+    """ssl_mode=REQUIRED either gets a TLS session or no session at all; PREFERRED takes what the server
+    offers; DISABLED is plain. Checked against what this server offers (have_ssl)."""
+    have_ssl = str(mysql_server.execute("SHOW VARIABLES LIKE 'have_ssl'")[0][1]).upper()
+    join = "&" if "?" in weird else "?"
+
+    def cipher(adapter: MySQLAdapter) -> str:
+        return str(adapter.run("SHOW SESSION STATUS LIKE 'Ssl_cipher'").rows[0][1] or "")
+
+    if have_ssl == "YES":
+        required = open_adapter(weird + join + "ssl_mode=REQUIRED")
+        try:
+            assert cipher(required) != ""
+        finally:
+            required.close()
+    else:
+        with pytest.raises(ConnectError) as refused:
+            open_adapter(weird + join + "ssl_mode=REQUIRED")
+        assert refused.value.title == "TLS failed" and "ssl_mode=PREFERRED" in (refused.value.hint or "")
+    preferred = open_adapter(weird + join + "ssl_mode=PREFERRED")
+    plain = open_adapter(weird + join + "ssl_mode=DISABLED")
+    try:
+        assert (cipher(preferred) != "") == (have_ssl == "YES")
+        assert cipher(plain) == ""
+    finally:
+        preferred.close()
+        plain.close()
+
+
 def test_unknown_url_option_is_a_usage_error() -> None:
     with pytest.raises(UsageError):
         MySQLAdapter(parse_url("mysql://root@127.0.0.1/test?sslmode=require"))

@@ -30,6 +30,7 @@ QUERY_INTERRUPTED = 1317
 LOCK_WAIT_TIMEOUT = 1205
 CONNECTION_LOST = frozenset({2006, 2013, 2014, 2055, 4031, 1053, 1927})
 CANNOT_CONNECT = frozenset({2002, 2003, 2005})
+TLS_ERROR = 2026  # CR_SSL_CONNECTION_ERROR: TLS asked for (ssl_mode=REQUIRED…) and not established
 
 _ERRNO_IN_TEXT = re.compile(r"\[Errno (-?\d+)\]\s*([^)]*)")
 
@@ -70,6 +71,13 @@ def map_error(
             f"access denied at {target}: {text}",
             title="Authentication failed",
             hint="check the user and password (URL, ~/.my.cnf [client] password=, or MYSQL_PWD)",
+        )
+    if number == TLS_ERROR:
+        return ConnectError(
+            f"no TLS connection to {target}: {text}",
+            title="TLS failed",
+            hint="the URL asks for TLS (ssl_mode, ssl_ca…): enable it on the server (have_ssl), check the "
+            "certificates, or connect with ssl_mode=PREFERRED / DISABLED to allow a plain connection",
         )
     if number == UNKNOWN_DATABASE:
         return ConnectError(text, title="Database missing", hint="list databases with: SHOW DATABASES")
