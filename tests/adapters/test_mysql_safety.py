@@ -203,6 +203,11 @@ def test_cancel_reaches_the_server(bank: str, mysql_server: LiveServer) -> None:
     while _sleepers(mysql_server, "dbscope_cancel_probe") == 0:
         assert time.monotonic() < deadline, "the statement never showed up in the processlist"
         time.sleep(0.05)
+    # The catalog has its own connection (PyMySQL connections are not thread-safe): browsing goes on
+    # while the statement runs, and answers long before the statement would end.
+    browsing = time.monotonic()
+    assert db_name(bank) in adapter.databases() and adapter.roots()
+    assert time.monotonic() - browsing < 5 and worker.is_alive()
     asked = time.monotonic()
     assert adapter.cancel() is True
     worker.join(timeout=5)
