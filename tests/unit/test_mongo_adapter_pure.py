@@ -113,6 +113,25 @@ def test_indexes_from_recorded_index_information() -> None:
     )
 
 
+def test_index_leaves_are_marked_with_their_flags() -> None:
+    """What the schema tree shows beside each index: unique, sparse, partial, TTL, hidden, the kind."""
+    info = json.loads((MONGO / "datadog" / "index_information.json").read_text())
+    indexes = {i.name: i for i in conv.indexes_from_listing(info)}
+    (hidden_specs,) = shell("docs/getIndexes-hidden.mongosh")
+    indexes.update({i.name: i for i in conv.indexes_from_listing(hidden_specs)})
+
+    def label(name: str) -> str:
+        return MongoAdapter._index_node("db", "c", indexes[name]).type_label
+
+    assert label("_id_") == "unique"
+    assert label("last_scraped_1") == "TTL 3600 s"
+    assert label("name_1_listing_url_1") == "partial"
+    assert label("room_type_1") == "sparse"
+    assert label("address.location_2dsphere") == "2dsphere"
+    assert label("borough_1_ratings_1") == "hidden"
+    assert label("name_1") == "index"
+
+
 def test_hidden_index_from_recorded_get_indexes() -> None:
     (specs,) = shell("docs/getIndexes-hidden.mongosh")
     indexes = conv.indexes_from_listing(specs)
