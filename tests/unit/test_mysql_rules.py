@@ -420,6 +420,52 @@ def test_unused_indexes_need_usage_and_a_window() -> None:
     assert none.rule == "mysql.unused-index-window" and "performance_schema=ON" in none.recommendation
 
 
+def test_sys_schema_views_decide_where_present() -> None:
+    """MySQL with performance_schema: sys.schema_redundant_indexes names the dominant index (here
+    ix_a_c, where the catalog comparison alone would keep ix_a_b, first by name) and
+    sys.schema_unused_indexes flags an index the io_waits table has no row for. Rows use the manual's
+    column names; MySQL 8 hides with INVISIBLE before dropping."""
+    ix_a, ix_a_b, ix_a_c = index("ix_a", ["a"]), index("ix_a_b", ["a", "b"]), index("ix_a_c", ["a", "c"])
+    ix_x = index("ix_x", ["x"], usage_source="performance_schema")  # scans unknown: no io_waits row
+    for i in (ix_a, ix_a_b, ix_a_c):
+        i.options["usage_source"] = "performance_schema"
+        i.scans = 3
+    cols = [Column(c, "int") for c in ("a", "b", "c", "x")]
+    detail = table("t", cols, [ix_a, ix_a_b, ix_a_c, ix_x])
+    redundant_row = {
+        "table_schema": "shop",
+        "table_name": "t",
+        "redundant_index_name": "ix_a",
+        "redundant_index_columns": "a",
+        "redundant_index_non_unique": 1,
+        "dominant_index_name": "ix_a_c",
+        "dominant_index_columns": "a,c",
+        "dominant_index_non_unique": 1,
+        "subpart_exists": 0,
+        "sql_drop_index": "ALTER TABLE `shop`.`t` DROP INDEX `ix_a`",
+    }
+    unused_row = {"object_schema": "shop", "object_name": "t", "index_name": "ix_x"}
+    mysql8 = facts(
+        detail,
+        engine="mysql",
+        version=80036,
+        index_usage_source="performance_schema",
+        **{"sys.schema_redundant_indexes": [redundant_row], "sys.schema_unused_indexes": [unused_row]},
+    )
+    mysql8.stats_age_days = 30.0
+    found = mysql_schema_indexes.check(SchemaContext.build(mysql8))
+    (redundant,) = by_rule(found, "mysql.redundant-index")
+    assert "has a leading prefix of ix_a_c (a, c)" in redundant.message
+    assert redundant.ddl[0] == "ALTER TABLE shop.t ALTER INDEX ix_a INVISIBLE;"
+    (unused,) = by_rule(found, "mysql.unused-index")
+    assert unused.message.split(" ")[2] == "ix_x"
+    without_sys = facts(detail, engine="mysql", version=80036, index_usage_source="performance_schema")
+    without_sys.stats_age_days = 30.0
+    found = mysql_schema_indexes.check(SchemaContext.build(without_sys))
+    assert "a leading prefix of ix_a_b (a, b)" in by_rule(found, "mysql.redundant-index")[0].message
+    assert by_rule(found, "mysql.unused-index") == []
+
+
 def test_statements_without_index() -> None:
     rows = [
         {
