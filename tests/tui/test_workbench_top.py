@@ -95,6 +95,10 @@ async def test_slow_to_plan_and_advice_in_two_keys(workload_url: str) -> None:
         saved_share = 1 - float(verification.after) / float(verification.before)
         time_saved_ms = stat.mean_time_ms * saved_share
         assert suggestion.impact == pytest.approx(time_saved_ms * CALLS, rel=1e-6)  # ms saved × calls
+        # … and the advisor panel shows those numbers with the suggestion.
+        assert suggestion.evidence["calls"] == CALLS
+        assert suggestion.evidence["time_saved_per_call_ms"] == pytest.approx(time_saved_ms, rel=1e-3)
+        assert suggestion.evidence["time_saved_ms"] == pytest.approx(suggestion.impact, rel=1e-3)
 
         # The history has the explain, as the statement was sent.
         from tests.tui.workbench_support import history_of

@@ -331,6 +331,23 @@ def suggestion_impact(
     return float(detail.row_estimate or 0) * workload.multiplier if detail is not None else 0.0
 
 
+def workload_evidence(
+    plan: Plan | None, table: str, saving: float | None, workload: Workload
+) -> dict[str, float | int | None]:
+    """The numbers behind a top statement's ranking, shown with the suggestion: its calls, the time
+    one call would save (time per call × the saved share) and that × calls. Empty without calls."""
+    if not workload.calls:
+        return {}
+    out: dict[str, float | int | None] = {"calls": workload.calls}
+    per_call_ms = plan.total_time_ms if plan is not None and plan.analyzed else workload.mean_time_ms
+    share = saving if saving is not None else (_table_share(plan, table) if plan is not None else None)
+    if per_call_ms and share is not None:
+        saved = per_call_ms * share
+        out["time_saved_per_call_ms"] = round(saved, 3)
+        out["time_saved_ms"] = round(saved * workload.calls, 1)
+    return out
+
+
 def _finding(
     cand: IndexCandidate,
     facts: SchemaFacts | None,
@@ -355,6 +372,7 @@ def _finding(
         "key_columns": len(cand.columns),
     }
     impact = suggestion_impact(plan, cand.table, verification, saving, workload, detail)
+    evidence.update(workload_evidence(plan, cand.table, saving, workload))
     writes = (
         f" It adds one index write to every INSERT and to every UPDATE of these columns (the table has "
         f"{fmt.num(existing)} indexes now)."
