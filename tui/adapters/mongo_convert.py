@@ -21,6 +21,7 @@ from bson.son import SON
 from tui.adapters.mongo_schema import bson_type_name
 from tui.core import mongoshell as ms
 from tui.core.catalog import CatalogNode, Index, ObjectDetail, Stat
+from tui.core.errors import DbscopeError
 from tui.core.session import ResultPage, StatementStat
 
 # ---------------------------------------------------------------------------------------------------
@@ -618,6 +619,49 @@ def profile_statement_text(doc: dict[str, Any]) -> str:
     return f"{ms.collection_ref(collection)} {op or verb} {shape_text}"
 
 
+def profile_sample(doc: dict[str, Any]) -> str | None:
+    """The operation a profiler (or ``$currentOp``) document recorded, with its real values, as a
+    mongosh read dbscope can explain: find, aggregate, count, distinct. None for writes and commands
+    the explain path does not take (their shape is all there is)."""
+    ns = str(doc.get("ns") or "")
+    command = doc.get("command") if isinstance(doc.get("command"), dict) else None
+    if not command or "." not in ns:
+        return None
+    database, collection = ns.split(".", 1)
+    verb = next(iter(command))
+    if verb in ("find", "aggregate", "count", "distinct") and isinstance(command.get(verb), str):
+        collection = command[verb]
+    value = from_bson(command)
+    try:
+        if verb == "find":
+            query = ms.MongoQuery(
+                collection,
+                "find",
+                filter=value.get("filter") or {},
+                projection=value.get("projection"),
+                sort=value.get("sort"),
+                skip=value.get("skip"),
+                limit=value.get("limit"),
+                hint=value.get("hint"),
+            )
+        elif verb == "aggregate" and isinstance(value.get("pipeline"), list):
+            query = ms.MongoQuery(collection, "aggregate", pipeline=value["pipeline"], hint=value.get("hint"))
+        elif verb == "count":
+            query = ms.MongoQuery(collection, "count", filter=value.get("query") or {})
+        elif verb == "distinct" and isinstance(value.get("key"), str):
+            query = ms.MongoQuery(
+                collection, "distinct", filter=value.get("query") or {}, distinct_key=value["key"]
+            )
+        else:
+            return None
+        query.database = database or None
+        text = ms.render_query(query)
+        ms.parse_query(text)  # only what the explain path reads back
+    except (TypeError, ValueError, AttributeError, DbscopeError):
+        return None
+    return text
+
+
 def profile_statements(
     docs: Iterable[dict[str, Any]], *, limit: int = 50, sort: str = "total"
 ) -> list[StatementStat]:
@@ -650,6 +694,10 @@ def profile_statements(
             )
         stat.calls += 1
         stat.total_time_ms += millis
+        if millis >= (stat.max_time_ms or 0.0) or "sample" not in stat.extra:
+            sample = profile_sample(doc)  # the slowest run's values: what EXPLAIN should see
+            if sample is not None:
+                stat.extra["sample"] = sample
         stat.max_time_ms = max(stat.max_time_ms or 0.0, millis)
         stat.rows += returned
         for key in ("keysExamined", "docsExamined"):
@@ -690,9 +738,9 @@ def current_op_statements(ops: Iterable[dict[str, Any]], *, limit: int = 50) -> 
         running_ms = (
             micros / 1000 if micros is not None else float(_as_int(op.get("secs_running")) or 0) * 1000
         )
-        text = profile_statement_text(
-            {"ns": op.get("ns"), "op": op.get("op"), "command": op.get("command") or {}}
-        )
+        doc = {"ns": op.get("ns"), "op": op.get("op"), "command": op.get("command") or {}}
+        text = profile_statement_text(doc)
+        sample = profile_sample(doc)
         out.append(
             StatementStat(
                 query=text,
@@ -708,6 +756,7 @@ def current_op_statements(ops: Iterable[dict[str, Any]], *, limit: int = 50) -> 
                     "planSummary": op.get("planSummary"),
                     "desc": op.get("desc"),
                     "host": op.get("host"),
+                    **({"sample": sample} if sample else {}),
                 },
             )
         )

@@ -4,7 +4,8 @@
 - ``digest_needs_values(query)``: a MySQL/MariaDB digest keeps ``?`` where literals were.
 - ``statement_to_explain(stat, engine)`` → ``ExplainChoice``: the text to explain (a PostgreSQL ``$1``
   statement as it is: the adapter makes a generic plan of it; a digest's sample when the server kept a
-  whole one), or why not, or that the user must give values (with how to make the server keep samples).
+  whole one; a MongoDB profiler shape's slowest recorded read), or why not, or that the user must give
+  values (with how to make the server keep samples).
 """
 
 from __future__ import annotations
@@ -72,6 +73,18 @@ class ExplainChoice:
 
 def statement_to_explain(stat: StatementStat, engine: str) -> ExplainChoice:
     query = stat.query
+    if engine == "mongodb":
+        # The profiler groups operations by shape (values as "?"); the slowest one's real command
+        # is kept as a mongosh read when it is one.
+        sample = str(stat.extra.get("sample") or "")
+        if sample:
+            return ExplainChoice(sample)
+        op = str(stat.extra.get("op") or "operation")
+        return ExplainChoice(
+            None,
+            f"the profiler kept only the shape of this {op}: dbscope explains the reads it recorded "
+            "(find, aggregate, count, distinct) with their values",
+        )
     refusal = explain_refusal(query, engine)
     if refusal:
         return ExplainChoice(None, refusal)
