@@ -118,3 +118,25 @@ async def test_a_label_that_cannot_fit_shortens_its_operation_not_its_object() -
         await pilot.pause()
         rows = {label: value for _s, label, value in view.query_one(NodeDetail).rows}
         assert rows["operation"] == "Parallel Seq Scan" and rows["object"] == "joecap.t_items"
+
+
+async def test_node_detail_wraps_long_values_under_their_column() -> None:
+    """A long filter wraps with a hanging indent; no line is wider than the pane (a wider one would
+    be wrapped again by the widget, back at the left edge), with or without the scrollbar."""
+    plan = load("postgres-nested-loop.json")
+    app = PlanHost(plan)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.query_one(PlanView)
+        detail = view.query_one(NodeDetail)
+        for node in plan.nodes():
+            detail.clear()
+            await pilot.pause()
+            assert detail.max_scroll_y == 0  # no scrollbar: the text is laid out at the full width
+            detail.show_node(plan, node)
+            await pilot.pause()
+            assert detail.max_scroll_y > 0  # then the scrollbar appears
+            body = detail.query_one("#node-detail-body")
+            lines = str(body.render()).split("\n")
+            width = detail.scrollable_content_region.width
+            assert all(cell_len(line) <= width for line in lines), (node.operation, width)
