@@ -37,3 +37,27 @@ async def test_a_frame_painted_before_the_rows_are_measured_is_repainted_in_full
         await wait_until(pilot, lambda: not table._require_update_dimensions, "the measuring")
         await pilot.pause()
         assert table.render_line(1).text == early
+
+
+async def test_bracket_keys_walk_every_tab_and_keep_the_focus() -> None:
+    """`]` from the columns table to the DDL and round again: each step focuses the shown tab's body
+    (the table of the hidden tab lost the focus, so a second `]` used to reach nothing)."""
+    from tui.widgets.detail_pane import TABS
+
+    app = Host()
+    async with app.run_test(size=(140, 30)) as pilot:
+        pane = app.query_one(DetailPane)
+        await pane.build_tabs()
+        pane.show_detail(_detail())
+        app.query_one("#table-columns", KeyTable).focus()
+        await pilot.pause()
+        seen = []
+        for _ in TABS:
+            await pilot.press("right_square_bracket")
+            await pilot.pause()
+            seen.append(pane.active_tab)
+            assert app.focused is not None and pane in app.focused.ancestors, (pane.active_tab, app.focused)
+        assert seen == [*TABS[1:], TABS[0]]
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert pane.active_tab == "ddl" and app.focused is not None and app.focused.id == "ddl"

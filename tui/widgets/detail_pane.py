@@ -386,4 +386,15 @@ class DetailPane(Vertical):
 
     def _step(self, delta: int) -> None:
         position = TABS.index(self.active_tab) if self.active_tab in TABS else 0
-        self.show_tab(TABS[(position + delta) % len(TABS)])
+        tab = TABS[(position + delta) % len(TABS)]
+        focused = self.app.focused
+        self.show_tab(tab)
+        if focused is not None and self in focused.ancestors:
+            # The focused table was in the tab now hidden: Textual drops the focus, and the next
+            # `]` would reach no pane. The new tab's body takes it once the switch is laid out.
+            self.call_after_refresh(self._focus_body, tab)
+
+    def _focus_body(self, tab: str) -> None:
+        body = self._ddl if tab == "ddl" else self._tables.get(tab)
+        if body is not None:
+            body.focus()
