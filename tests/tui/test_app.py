@@ -15,6 +15,7 @@ from tui.app import DbscopeApp
 from tui.config import Settings, load_settings
 from tui.core.connspec import parse_url
 from tui.screens.help import HelpScreen
+from tui.screens.main import WIDE_COLUMNS
 from tui.widgets.detail_pane import DetailPane, KeyTable
 from tui.widgets.schema_tree import SchemaPane, SchemaTree
 from tui.widgets.status_bar import StatusBar
@@ -284,7 +285,7 @@ async def test_layout_narrow_and_wide(shop_url: str, size: tuple[int, int], advi
     async with app.run_test(size=size) as pilot:
         await start(pilot, app)
         screen = app.main_screen
-        assert screen.has_class("-narrow") is (size[0] < 120)
+        assert screen.has_class("-narrow") is (size[0] < WIDE_COLUMNS)
         advisor = screen.query_one("#advisor")
         assert (not advisor.has_class("-hidden")) is advisor_shown
         # Nothing is cut off: every pane, the status bar and the footer fit inside the terminal.

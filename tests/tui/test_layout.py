@@ -273,3 +273,24 @@ async def test_results_line_is_whole_in_a_narrow_pane() -> None:
         text = str(line.render())
         assert "(capped — more on the server)" in text and "row 1, n" in text
         assert shows_whole(line)
+
+
+@pytest.mark.live_pg
+@pytest.mark.parametrize(
+    ("width", "wide"),
+    [(80, False), (100, False), (120, False), (139, False), (140, True), (160, True), (200, True)],
+)
+async def test_the_centre_is_never_squeezed_by_the_side_columns(
+    shop_url: str, width: int, wide: bool
+) -> None:
+    """The advisor gets a column of its own only where the centre keeps more room than an 80-column
+    terminal gives it; below that it opens over the centre."""
+    app = make_app(shop_url)
+    async with app.run_test(size=(width, 40)) as pilot:
+        main = await ready(pilot, app)
+        await pilot.pause()
+        assert main.has_class("-wide") is wide and main.has_class("-narrow") is not wide
+        advisor = main.query_one("#advisor")
+        assert (not advisor.has_class("-hidden")) is wide
+        assert main.centre.region.width >= 52, main.centre.region  # what 80 columns leave it
+        assert main.centre.region.right <= (advisor.region.x if wide else width)

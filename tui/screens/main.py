@@ -54,6 +54,9 @@ SESSION_WAIT_S = 15.0  # a catalog load waits this long for a session still open
 PREVIEW_WAIT_S = 1.0  # the start-up helper process gets this long before we connect without it
 _UNTRACKED_GROUPS = frozenset({"tree-loader", "cancel", "default"})
 CENTRE_TABS = ("object", "query", "plan", "results", "top", "history")
+# From this width the advisor is a column of its own (48) beside the tree (34); below it, it opens over
+# the centre with `a`. At 120 columns a column would leave the centre 36 cells, less than at 80.
+WIDE_COLUMNS = 140
 
 
 class AdvisorPane(Vertical, can_focus=True):
@@ -87,7 +90,7 @@ def _short(statement: str, width: int = 60) -> str:
 class MainScreen(WorkbenchMixin, Screen[None]):
     """Panes and the workers that feed them."""
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (WIDE_COLUMNS, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "next_pane", "Next pane", show=False, id="app.next_pane"),
         Binding("shift+tab", "previous_pane", "Previous pane", show=False, id="app.previous_pane"),
@@ -264,7 +267,7 @@ class MainScreen(WorkbenchMixin, Screen[None]):
     def _detail_width_estimate(self) -> int:
         """The detail pane's width from the terminal's and app.tcss's pane widths (before layout)."""
         width = self.app.size.width
-        wide = width >= 120
+        wide = width >= WIDE_COLUMNS
         schema = 34 if wide else 26
         advisor = 48 if wide and self.advisor_open is not False else 0
         return width - schema - advisor - 2
