@@ -10,9 +10,12 @@ the server and the first catalog level in time, the first frame shows them (see 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
     from tui.prefetch import SessionPrefetch
 
 Prepare = Callable[[Callable[[str], None]], "ConnectionSpec"]
-TTY_POLL_SECONDS = 5.0
+TTY_POLL_SECONDS = 0.5  # how soon a SIGHUP that came while the terminal still answers is seen
 
 
 class DbscopeApp(App[int]):
@@ -125,7 +128,15 @@ class DbscopeApp(App[int]):
         if self.watch_terminal and not self.is_headless:
             self._had_tty = sys.stdin.isatty()
             if self._had_tty:
-                self.set_interval(TTY_POLL_SECONDS, self._check_terminal)
+                hangup = threading.Event()
+                # SIGHUP (the SSH drop's signal) would kill dbscope before it could stop its statement on
+                # the server: let the watcher do that, then exit.
+                with contextlib.suppress(ValueError):  # only the main thread may set a handler
+                    signal.signal(signal.SIGHUP, lambda _signum, _frame: hangup.set())
+                watch = threading.Thread(
+                    target=self._watch_terminal, args=(hangup,), name="dbscope-tty-watch", daemon=True
+                )
+                watch.start()
 
     def on_ready(self) -> None:
         self.first_frame_shown = True
@@ -148,14 +159,39 @@ class DbscopeApp(App[int]):
                 return screen
         raise LookupError("main screen not mounted")
 
-    def _check_terminal(self) -> None:
-        # After an SSH drop the TTY disappears and a TUI can spin; leave instead (Dolphie's approach).
+    def _watch_terminal(self, hangup: threading.Event) -> None:
+        """Exit when the terminal goes away (an SSH drop hangs it up, and sends SIGHUP unless that is
+        ignored: nohup, ``trap '' HUP``). Once the terminal is gone Textual's input thread spins on the
+        dead descriptor and its output thread can block the event loop, so this runs in its own thread
+        and does not rely on that loop: poll() reports the hang-up (POLLHUP/POLLERR/POLLNVAL come
+        whatever is asked for), the statement running on the server is cancelled and the sessions
+        closed (bounded), and the process exits. A SIGHUP while the terminal still answers (kill -HUP)
+        leaves the normal way, which restores the terminal."""
+        import select
+
+        gone = True
         try:
-            alive = sys.stdin.isatty() and os.isatty(sys.stdin.fileno())
-        except (ValueError, OSError):
-            alive = False
-        if not alive:
-            self.exit(return_code=1, message="dbscope: the terminal went away; exiting")
+            poller = select.poll()
+            poller.register(sys.stdin.fileno(), 0)
+            while not hangup.is_set() and not poller.poll(TTY_POLL_SECONDS * 1000):
+                pass
+            gone = bool(poller.poll(200))
+        except (OSError, ValueError):
+            pass  # no descriptor to watch any more: gone as well
+        adapter = self.adapter
+        if adapter is not None:
+            closing = threading.Thread(target=_stop_session, args=(adapter,), daemon=True)
+            closing.start()
+            closing.join(timeout=3.0)
+        if not gone:
+            message = "dbscope: hang-up signal; exiting"
+            leaving = threading.Thread(target=self.call_from_thread, args=(self.exit, None, 1, message))
+            leaving.daemon = True
+            leaving.start()
+            time.sleep(5.0)  # the process ends with the app (this thread too); if its loop is stuck, below
+        with contextlib.suppress(OSError):
+            os.write(2, b"dbscope: the terminal went away; exiting\n")
+        os._exit(1)  # nothing can be drawn or restored on a terminal that is gone
 
     def on_main_screen_ready(self) -> None:
         """Called by the main screen once its first-frame panes are mounted: connect."""
@@ -289,3 +325,10 @@ class DbscopeApp(App[int]):
             self.notify("Nothing to reconnect yet.", severity="warning")
             return
         self.main_screen.start_connect("reconnect")
+
+
+def _stop_session(adapter: Adapter) -> None:
+    """Ask the server to stop the running statement and close the connections, ignoring every error."""
+    for step in (adapter.cancel, adapter.close):
+        with contextlib.suppress(Exception):
+            step()
