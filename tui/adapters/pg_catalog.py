@@ -404,10 +404,23 @@ def _columns(fetch: Fetch, where: str, params: tuple[Any, ...]) -> list[dict[str
                CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END AS generated,
                CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' THEN 'BY DEFAULT' END AS identity,
                ds.description AS comment,
-               st.n_distinct, st.null_frac, st.avg_width, a.attstattarget AS stattarget
+               st.n_distinct, st.null_frac, st.avg_width, a.attstattarget AS stattarget,
+               CASE WHEN a.attcollation <> t.typcollation THEN
+                    (SELECT CASE WHEN cn.nspname = 'pg_catalog' THEN quote_ident(co.collname)
+                                 ELSE format('%%I.%%I', cn.nspname, co.collname) END
+                     FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
+                     WHERE co.oid = a.attcollation) END AS collation,
+               CASE WHEN a.attidentity <> '' THEN
+                    (SELECT json_build_array(s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,
+                                             s.seqcycle)
+                     FROM pg_depend dep JOIN pg_sequence s ON s.seqrelid = dep.objid
+                     WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
+                       AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i')
+                    END AS identity_sequence
         FROM pg_attribute a
         JOIN pg_class c ON c.oid = a.attrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_type t ON t.oid = a.atttypid
         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         LEFT JOIN pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass
                                    AND ds.objsubid = a.attnum
@@ -608,6 +621,8 @@ def _load_details(
         d = by_oid.get(c["oid"])
         if d is not None:
             d.node.meta.setdefault("quoted", {})[c["name"]] = c["qname"]
+            if c["identity_sequence"]:
+                d.node.meta.setdefault("identity_sequences", {})[c["name"]] = c["identity_sequence"]
             d.columns.append(
                 Column(
                     name=c["name"],
@@ -621,6 +636,7 @@ def _load_details(
                     n_distinct=float(c["n_distinct"]) if c["n_distinct"] is not None else None,
                     null_frac=float(c["null_frac"]) if c["null_frac"] is not None else None,
                     avg_width=c["avg_width"],
+                    collation=c["collation"],
                 )
             )
     for i in indexes.result() if indexes is not None else _indexes(fetch, where, params):
@@ -680,7 +696,7 @@ def _load_details(
             referred_schema=f["dst_schema"],
             referred_table=f["dst_table"],
             referred_columns=list(f["ref_columns"] or []),
-            on_delete=FK_ACTIONS.get(f["on_delete"], "NO ACTION"),
+            on_delete=_on_delete(f["on_delete"], f["definition"]),
             on_update=FK_ACTIONS.get(f["on_update"], "NO ACTION"),
             definition=f["definition"],
         )
@@ -697,6 +713,20 @@ def _load_details(
     for p in _partitions(fetch, oids):
         by_oid[p["oid"]].partitions.append(p["qname"])
     return list(by_oid.values())
+
+
+# PostgreSQL 15+: ON DELETE SET NULL/SET DEFAULT may name the columns it sets, which changes what the
+# action does; the definition is the only place the catalog spells them out (confdelsetcols is new).
+_DELETE_SET_COLUMNS = re.compile(r'ON DELETE SET (?:NULL|DEFAULT) (\((?:"(?:[^"]|"")*"|[^()"])*\))')
+
+
+def _on_delete(code: str, definition: str) -> str:
+    action = FK_ACTIONS.get(code, "NO ACTION")
+    if code in ("n", "d"):
+        match = _DELETE_SET_COLUMNS.search(definition)
+        if match:
+            return f"{action} {match.group(1)}"
+    return action
 
 
 def _fk_fields(fk: ForeignKey) -> dict[str, Any]:
@@ -782,13 +812,17 @@ def table_ddl(detail: ObjectDetail, comment: str | None = None) -> str:
     def q(name: str) -> str:
         return quoted.get(name) or '"' + name.replace('"', '""') + '"'
 
+    identity_sequences: dict[str, list[Any]] = node.meta.get("identity_sequences", {})
     lines = []
     for col in detail.columns:
         text = f"    {q(col.name)} {col.data_type}"
+        if col.collation:
+            text += f" COLLATE {col.collation}"
         if col.generated:
             text += f" GENERATED ALWAYS AS ({col.generated}) STORED"
         elif col.identity:
             text += f" GENERATED {col.identity} AS IDENTITY"
+            text += _identity_options(col.data_type, identity_sequences.get(col.name))
         elif col.default is not None:
             text += f" DEFAULT {col.default}"
         if not col.nullable:
@@ -833,6 +867,30 @@ def table_ddl(detail: ObjectDetail, comment: str | None = None) -> str:
 
 
 _NEXTVAL = re.compile(r"nextval\('((?:[^']|'')+)'::regclass\)")
+_INTEGER_MAX = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
+
+
+def _identity_options(data_type: str, sequence: list[Any] | None) -> str:
+    """`` (START WITH 10 …)``: the identity sequence's options that differ from what a bare
+    ``AS IDENTITY`` gives, so the copied DDL numbers rows as the original does."""
+    if not sequence:
+        return ""
+    start, increment, minimum, maximum, cache, cycle = sequence
+    top = _INTEGER_MAX.get(data_type, 2**63 - 1)
+    options = []
+    if increment != 1:
+        options.append(f"INCREMENT BY {increment}")
+    if minimum != (1 if increment > 0 else -top - 1):
+        options.append(f"MINVALUE {minimum}")
+    if maximum != (top if increment > 0 else -1):
+        options.append(f"MAXVALUE {maximum}")
+    if start != (minimum if increment > 0 else maximum):
+        options.append(f"START WITH {start}")
+    if cache != 1:
+        options.append(f"CACHE {cache}")
+    if cycle:
+        options.append("CYCLE")
+    return f" ({' '.join(options)})" if options else ""
 
 
 def _quote_literal(text: str) -> str:

@@ -80,6 +80,7 @@ class Column:
     n_distinct: float | None = None
     null_frac: float | None = None
     avg_width: int | None = None  # pg_stats.avg_width in bytes (the advisor's bloat estimate uses it)
+    collation: str | None = None  # where it is not the type's (PostgreSQL) or table's (MySQL) default
 
 
 @dataclass(slots=True)
