@@ -634,6 +634,9 @@ def _load_columns(
             continue
         extra = str(c.get("extra") or "").strip()
         data_type = str(c["column_type"])
+        # As SHOW CREATE TABLE: a column's collation is named where it is not the table's default.
+        table_collation = detail.stat("Collation")
+        collation = c.get("collation_name")
         if extra and not c.get("generated"):
             data_type += f" {extra}"
         detail.columns.append(
@@ -647,6 +650,7 @@ def _load_columns(
                 generated=(f"{c['generated']} ({extra})" if c.get("generated") else None),
                 comment=c.get("comment") or None,
                 position=int(c["position"]),
+                collation=collation if table_collation and collation != table_collation else None,
             )
         )
 
@@ -793,25 +797,36 @@ def _load_constraints(
 def _load_foreign_keys(
     fetch: Fetch, database: str, details: dict[str, ObjectDetail], tables: list[str] | None
 ) -> None:
+    # Only this database's tables: filtering on REFERENCED_TABLE_SCHEMA would make the server open
+    # every table of every database. Incoming keys from other databases are therefore not listed.
     rows = fetch(
-        "SELECT k.CONSTRAINT_NAME AS name, k.TABLE_SCHEMA AS src_db, k.TABLE_NAME AS src_table, "
-        "k.COLUMN_NAME AS col, k.ORDINAL_POSITION AS pos, k.REFERENCED_TABLE_SCHEMA AS dst_db, "
-        "k.REFERENCED_TABLE_NAME AS dst_table, k.REFERENCED_COLUMN_NAME AS ref_col, "
-        "r.UPDATE_RULE AS on_update, r.DELETE_RULE AS on_delete "
-        "FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r "
-        "ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME "
-        "AND r.TABLE_NAME = k.TABLE_NAME "
-        # Only this database's tables: filtering on REFERENCED_TABLE_SCHEMA would make the server open
-        # every table of every database. Incoming keys from other databases are therefore not listed.
-        "WHERE k.REFERENCED_TABLE_NAME IS NOT NULL AND k.TABLE_SCHEMA = %s "
-        "ORDER BY k.TABLE_SCHEMA, k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+        "SELECT CONSTRAINT_NAME AS name, TABLE_SCHEMA AS src_db, TABLE_NAME AS src_table, "
+        "COLUMN_NAME AS col, ORDINAL_POSITION AS pos, REFERENCED_TABLE_SCHEMA AS dst_db, "
+        "REFERENCED_TABLE_NAME AS dst_table, REFERENCED_COLUMN_NAME AS ref_col "
+        "FROM information_schema.KEY_COLUMN_USAGE "
+        "WHERE REFERENCED_TABLE_NAME IS NOT NULL AND TABLE_SCHEMA = %s "
+        "ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION",
         (database,),
     )
+    if not rows:
+        return
+    # The rules in a second query joined here: joined in SQL, the server cannot push the database name
+    # into REFERENTIAL_CONSTRAINTS and opens every table of every database (0.53 s against 0.08 s for
+    # the two queries on 2,000 tables, more on a server with other databases).
+    rules = {
+        (r["tbl"], r["name"]): r
+        for r in fetch(
+            "SELECT TABLE_NAME AS tbl, CONSTRAINT_NAME AS name, UPDATE_RULE AS on_update, "
+            "DELETE_RULE AS on_delete FROM information_schema.REFERENTIAL_CONSTRAINTS "
+            "WHERE CONSTRAINT_SCHEMA = %s",
+            (database,),
+        )
+    }
     grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for r in rows:
         grouped.setdefault((r["src_db"], r["src_table"], r["name"]), []).append(r)
     for (src_db, src_table, name), cols in grouped.items():
-        first = cols[0]
+        first = {**cols[0], **rules.get((src_table, name), {})}
         fk = ForeignKey(
             name=name,
             schema=src_db,
