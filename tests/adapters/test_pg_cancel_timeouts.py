@@ -52,7 +52,7 @@ def test_lock_timeout_stops_a_statement_waiting_for_a_lock(pg_server: LiveServer
 def _analyzing(server: LiveServer, database: str) -> int:
     rows = server.execute(
         "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND wait_event = 'PgSleep' "
-        f"AND datname = '{database}' AND query LIKE 'EXPLAIN%dbscope_analyze_cancel%'"
+        f"AND datname = '{database}' AND query LIKE '%EXPLAIN%dbscope_analyze_cancel%'"
     )
     return int(rows[0][0])
 

@@ -48,6 +48,23 @@ def test_top_statements_sorted_by_each_key(workload_url: str) -> None:
         adapter.close()
 
 
+def test_dbscope_catalog_queries_stay_out_of_top(workload_url: str) -> None:
+    adapter = PostgresAdapter(parse_url(workload_url))
+    adapter.connect()
+    try:
+        adapter.schema_facts("public")  # dozens of catalog queries, some slower than the workload's
+        statements = adapter.top_statements(limit=500, sort="calls")
+        assert not [s.query for s in statements if "pg_catalog" in s.query or "dbscope" in s.query]
+        assert any("generate_series" in s.query for s in statements)
+        with psycopg.connect(workload_url) as conn:  # they are counted, only not listed
+            own = conn.execute(
+                "SELECT count(*) FROM pg_stat_statements WHERE query LIKE '/* dbscope */%'"
+            ).fetchone()
+        assert own is not None and own[0] > 5
+    finally:
+        adapter.close()
+
+
 def test_missing_extension_says_how_to_enable(pgss_cluster: Cluster) -> None:
     adapter = PostgresAdapter(parse_url(pgss_cluster.url("postgres")))
     adapter.connect()

@@ -54,6 +54,8 @@ _EXPLAIN_PREFIX = re.compile(
 _PARAM = re.compile(r"\$(\d+)")
 _STREAMABLE = frozenset({"select", "values", "table"})
 SIDE_CONNECTIONS = 2  # extra catalog connections during schema_facts (indexes, columns)
+# Leads every catalog query: pg_stat_statements keeps the comment, so Top leaves dbscope's own out.
+OWN_QUERY_TAG = "/* dbscope */ "
 
 
 def _connect_kwargs(spec: ConnectionSpec) -> dict[str, Any]:
@@ -215,6 +217,7 @@ class PostgresAdapter(Adapter):
 
     def _fetch(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         """Run a catalog query on the catalog connection and return its rows as dicts."""
+        sql = OWN_QUERY_TAG + sql
         with self._catalog_lock:
             conn = self._catalog_conn()
             try:
@@ -237,6 +240,7 @@ class PostgresAdapter(Adapter):
 
     def _side_fetch(self, conn: psycopg.Connection[Any]) -> pg_catalog.Fetch:
         def fetch(sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+            sql = OWN_QUERY_TAG + sql
             try:
                 cur = conn.execute(sql, params) if params is not None else conn.execute(sql)  # type: ignore[arg-type]
                 return cur.fetchall() if cur.description else []
@@ -540,7 +544,7 @@ class PostgresAdapter(Adapter):
         return self._explain_now(statement, analyze, writes, generic)
 
     def _explain_now(self, statement: str, analyze: bool, writes: bool, generic: bool) -> ExplainOutput:
-        sql = f"EXPLAIN ({self._explain_options(analyze, generic)}) {statement}"
+        sql = OWN_QUERY_TAG + f"EXPLAIN ({self._explain_options(analyze, generic)}) {statement}"
         with self._query_lock:
             conn = self._query_conn()
             try:
@@ -588,10 +592,11 @@ class PostgresAdapter(Adapter):
         transaction; the caller rolls back, then calls ``_deallocate_generic`` (PREPARE outlives it)."""
         count = max(int(n) for n in _PARAM.findall(statement))
         nulls = ", ".join(["NULL"] * count)
-        conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        conn.execute(OWN_QUERY_TAG + "SET LOCAL plan_cache_mode = force_generic_plan")
         self._prepare_generic(conn, statement, count)
         return conn.execute(
-            f"EXPLAIN ({self._explain_options(False, False)}) EXECUTE dbscope_generic({nulls})"  # type: ignore[arg-type]
+            OWN_QUERY_TAG
+            + f"EXPLAIN ({self._explain_options(False, False)}) EXECUTE dbscope_generic({nulls})"  # type: ignore[arg-type]
         ).fetchall()
 
     @staticmethod
@@ -607,25 +612,25 @@ class PostgresAdapter(Adapter):
                 if as_text
                 else ""
             )
-            conn.execute("SAVEPOINT dbscope_prepare")
+            conn.execute(OWN_QUERY_TAG + "SAVEPOINT dbscope_prepare")
             try:
-                conn.execute(f"PREPARE dbscope_generic{declared} AS {statement}")  # type: ignore[arg-type]
+                conn.execute(OWN_QUERY_TAG + f"PREPARE dbscope_generic{declared} AS {statement}")  # type: ignore[arg-type]
             except pg_errors.IndeterminateDatatype as exc:
-                conn.execute("ROLLBACK TO SAVEPOINT dbscope_prepare")
+                conn.execute(OWN_QUERY_TAG + "ROLLBACK TO SAVEPOINT dbscope_prepare")
                 match = re.search(r"parameter \$(\d+)", str(exc))
                 number = int(match.group(1)) if match else 0
                 if not 1 <= number <= count or number in as_text:
                     raise
                 as_text.add(number)
                 continue
-            conn.execute("RELEASE SAVEPOINT dbscope_prepare")
+            conn.execute(OWN_QUERY_TAG + "RELEASE SAVEPOINT dbscope_prepare")
             return
 
     @staticmethod
     def _deallocate_generic(conn: psycopg.Connection[Any]) -> None:
         # When PREPARE itself failed there is nothing to deallocate: keep the PREPARE's error.
         with contextlib.suppress(psycopg.errors.InvalidSqlStatementName):
-            conn.execute("DEALLOCATE dbscope_generic")
+            conn.execute(OWN_QUERY_TAG + "DEALLOCATE dbscope_generic")
 
     def hypothetical_explain(self, query: str, index_statements: list[str]) -> ExplainOutput:
         if not self.capabilities.hypothetical_indexes:
@@ -642,20 +647,22 @@ class PostgresAdapter(Adapter):
             try:
                 conn.execute("BEGIN")
                 try:
-                    conn.execute("SELECT hypopg_reset()")
+                    conn.execute(OWN_QUERY_TAG + "SELECT hypopg_reset()")
                     for ddl in index_statements:
-                        conn.execute("SELECT * FROM hypopg_create_index(%s)", (_hypopg_ddl(ddl),))
+                        conn.execute(
+                            OWN_QUERY_TAG + "SELECT * FROM hypopg_create_index(%s)", (_hypopg_ddl(ddl),)
+                        )
                     if legacy:
                         rows = self._generic_rows_legacy(conn, statement)
                     else:
                         rows = conn.execute(
-                            f"EXPLAIN ({self._explain_options(False, generic)}) {statement}"  # type: ignore[arg-type]
+                            OWN_QUERY_TAG + f"EXPLAIN ({self._explain_options(False, generic)}) {statement}"  # type: ignore[arg-type]
                         ).fetchall()
                 finally:
                     # ROLLBACK first: after a failed statement the transaction accepts nothing else.
                     # Hypothetical indexes live in the backend, not the transaction: reset them after.
                     conn.execute("ROLLBACK")
-                    conn.execute("SELECT hypopg_reset()")
+                    conn.execute(OWN_QUERY_TAG + "SELECT hypopg_reset()")
                     if legacy:
                         self._deallocate_generic(conn)
             except psycopg.Error as exc:
@@ -785,9 +792,10 @@ class PostgresAdapter(Adapter):
             FROM "{schema}".pg_stat_statements s
             WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
               AND s.query NOT ILIKE '%%pg_stat_statements%%'
+              AND s.query NOT LIKE %s
             ORDER BY s.{order} DESC NULLS LAST LIMIT %s
             """,
-            (int(limit),),
+            (OWN_QUERY_TAG + "%", int(limit)),
         )
         return [
             StatementStat(
