@@ -343,6 +343,12 @@ def _side_effect_state(server: LiveServer, victim: int, tag: str) -> tuple[Any, 
     )
 
 
+def _victim_sleeping(server: LiveServer, victim: int) -> bool:
+    """The victim connection (by its id: other sessions may sleep too) is still in its SLEEP."""
+    rows = server.execute(f"SELECT INFO FROM information_schema.PROCESSLIST WHERE ID = {victim}")
+    return bool(rows) and rows[0][0] == "SELECT SLEEP(300)"
+
+
 @pytest.fixture
 def sleeper(mysql_server: LiveServer) -> Iterator[int]:
     """A connection of the test's own, busy in SELECT SLEEP(300): the target of KILL attempts."""
@@ -361,7 +367,7 @@ def sleeper(mysql_server: LiveServer) -> Iterator[int]:
     thread = threading.Thread(target=sleep, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
-    while _sleepers(mysql_server, "SLEEP(300)") == 0:
+    while not _victim_sleeping(mysql_server, victim):
         assert time.monotonic() < deadline, "the victim never started sleeping"
         time.sleep(0.05)
     try:
@@ -439,7 +445,7 @@ def test_side_effects_run_in_a_read_write_session_positive_control(
         assert mysql_server.execute(f"SELECT IS_USED_LOCK('{tag}') IS NOT NULL")[0] == (1,)
         adapter.run(f"KILL QUERY {sleeper}")
         deadline = time.monotonic() + 10
-        while _sleepers(mysql_server, "SLEEP(300)"):
+        while _victim_sleeping(mysql_server, sleeper):
             assert time.monotonic() < deadline, "KILL QUERY did not stop the victim"
             time.sleep(0.05)
     finally:
