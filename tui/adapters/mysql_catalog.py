@@ -3,9 +3,13 @@ ObjectDetail of every table of a database with a fixed number of information_sch
 the number of tables. Usage comes from performance_schema (or MariaDB's userstat INDEX_STATISTICS),
 index sizes from ``mysql.innodb_index_stats``; what cannot be read is said in ``notes``.
 
-Plain information_schema SQL rather than SQLAlchemy reflection: one query per kind of fact for the
-whole database, with the engine-specific columns (CARDINALITY, IS_VISIBLE / IGNORED, DATA_FREE) that
-reflection does not carry.
+Plain information_schema SQL rather than SQLAlchemy reflection (benchmarks/reflection.py, 2,000 tables on
+MariaDB 10.11, RESULTS.md "reflection"): the MySQL dialect's ``get_multi_*`` parse SHOW CREATE TABLE one
+table at a time — 2,000 round trips, 1.21 s on localhost, more with every millisecond of network — and
+carry none of CARDINALITY, IS_VISIBLE / IGNORED (its parser skips an IGNORED index), DATA_FREE or sizes.
+With the queries for those added it takes 1.49 s against this module's 1.18 s, plus 0.26 s to import
+SQLAlchemy. It also misses column-level CHECKs and a view's NOT NULL, so it serves as the oracle of
+tests/adapters/test_mysql_reflection_oracle.py for what both read, with those differences named.
 """
 
 from __future__ import annotations
