@@ -214,4 +214,11 @@ async def test_read_write_app_asks_before_a_side_effect(target: Target) -> None:
         await started(pilot, app)
         for statement in target.statements:
             assert await _attempt(pilot, app, statement, "ctrl+r", confirm=False) == "(not run)"
+            if statement.startswith("SELECT"):
+                # EXPLAIN ANALYZE's dialog must not promise a rollback that cannot undo the effect.
+                await run_in_editor(pilot, app, statement, key="f6")
+                assert isinstance(app.screen, ConfirmModal), statement
+                assert "not undone" in app.screen.message and app.screen.confirm_label == "Run it"
+                await pilot.press("n")
+                await settle(pilot, app)
     assert target.state() == before

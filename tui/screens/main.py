@@ -628,13 +628,22 @@ class MainScreen(WorkbenchMixin, Screen[None]):
                 if yes:
                     self._run_explain(query, True, True, calls, mean_time_ms)
 
+            from tui.core.sideeffects import refusal
+
+            dialect = "postgres" if self._engine == "postgresql" else "mysql"
+            outside = refusal(query, dialect)
+            message = (
+                "This statement changes data. EXPLAIN ANALYZE executes it inside a transaction that "
+                "is always rolled back."
+            )
+            if outside:
+                message += f" What it does outside the transaction is not undone: {outside}"
             self.app.push_screen(
                 ConfirmModal(
                     "EXPLAIN ANALYZE runs this statement",
-                    "This statement changes data. EXPLAIN ANALYZE executes it inside a transaction that "
-                    "is always rolled back.",
+                    message,
                     detail=_short(query, 400),
-                    confirm_label="Run and roll back",
+                    confirm_label="Run and roll back" if not outside else "Run it",
                 ),
                 confirmed,
             )
