@@ -61,3 +61,26 @@ async def test_bracket_keys_walk_every_tab_and_keep_the_focus() -> None:
         await pilot.press("left_square_bracket")
         await pilot.pause()
         assert pane.active_tab == "ddl" and app.focused is not None and app.focused.id == "ddl"
+
+
+async def test_index_columns_cell_lists_every_key_part_in_order() -> None:
+    from tui.core.catalog import Index
+
+    detail = _detail()
+    detail.indexes = [
+        Index(
+            "mixed",
+            ['"Tenant"'],
+            expressions=['lower("order")'],
+            include=["total"],
+            options={"key_order": ['lower("order")', '"Tenant"']},
+        )
+    ]
+    app = Host()
+    async with app.run_test(size=(140, 30)) as pilot:
+        pane = app.query_one(DetailPane)
+        await pane.build_tabs()
+        pane.show_detail(detail)
+        await pilot.pause()
+        row = app.query_one("#table-indexes", KeyTable).get_row_at(0)
+        assert row[1] == 'lower("order"), "Tenant" INCLUDE (total)'

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.widget import AwaitMount
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
+from tui.advisor.indexes import key_parts
 from tui.core import fmt
 from tui.core.catalog import Index, ObjectDetail, Stat
 
@@ -307,7 +308,8 @@ class DetailPane(Vertical):
         indexes = [
             (
                 index.name,
-                ", ".join(index.columns or index.expressions),
+                ", ".join(key_parts(index))
+                + (f" INCLUDE ({', '.join(index.include)})" if index.include else ""),
                 fmt.size(index.size_bytes),
                 fmt.num(index.scans),
                 index.method,
