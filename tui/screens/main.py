@@ -621,7 +621,9 @@ class MainScreen(WorkbenchMixin, Screen[None]):
         if adapter is None or not self.status.connected:
             self.notify("Not connected.", title="EXPLAIN", severity="warning")
             return
-        if analyze and adapter.statement_writes(query):
+        # MongoDB refuses a write before sending anything (explain never applies one): no "run and
+        # roll back" question, which only SQL's transactions can honour.
+        if analyze and self._engine != "mongodb" and adapter.statement_writes(query):
             from tui.screens.confirm import ConfirmModal
 
             def confirmed(yes: bool | None) -> None:
