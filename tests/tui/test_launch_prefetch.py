@@ -122,7 +122,11 @@ def test_dbscope_in_a_terminal_shows_the_tree_and_expands_at_once(probe_url: str
         os.write(leader, b" ")
         assert _read_until(leader, b"probe_table", 30, seen), bytes(seen[-2000:])
         os.write(leader, b"\x11")  # ctrl+q
-        assert process.wait(timeout=20) == 0
+        # Keep reading while it exits: restoring the terminal writes, and a full pty would block it.
+        deadline = time.monotonic() + 30
+        while process.poll() is None and time.monotonic() < deadline:
+            _read_until(leader, b"\x00never\x00", 0.2, seen)
+        assert process.poll() == 0, (process.poll(), bytes(seen[-1500:]))
     finally:
         if process.poll() is None:
             process.kill()
