@@ -507,7 +507,7 @@ class SchemaPane(Vertical):
     HELP = SchemaTree.HELP + (
         "\n\nWhile filtering: type to narrow, `up`/`down` pick a match, `enter` jumps to it and opens it, "
         "`escape` goes back to the tree. Opening the filter loads every user schema's objects in the "
-        "background (the matches grow as they arrive); ctrl+p → \"object: load all names\" also "
+        'background (the matches grow as they arrive); ctrl+p → "object: load all names" also '
         "fetches the system schemas' and the loaded tables' folders."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
