@@ -56,9 +56,9 @@ def test_doctor_inside_tmux_reads_set_clipboard(tmp_path: Path) -> None:
     import uuid
 
     if shutil.which("tmux") is None:
-        import pytest
+        from tests.conftest import unavailable
 
-        pytest.skip("tmux is not installed")
+        unavailable("tmux is not installed")
     name = f"doctor{uuid.uuid4().hex[:6]}"
     target = tmp_path / "doctor.json"
     subprocess.run(

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import unavailable
 from tests.live import LiveServer, db_name
 from tui.adapters import open_adapter
 from tui.core.connspec import parse_url
@@ -47,7 +48,7 @@ def _expected(url: str) -> tuple[str, list[str]]:
 @pytest.mark.parametrize("use_fork", [True, False], ids=["helper-process", "thread"])
 def test_prefetch_reads_what_the_adapter_reads(probe_url: str, use_fork: bool) -> None:
     if use_fork and not fork_supported():
-        pytest.skip("no fork here: the thread is used")
+        unavailable("no fork here: the thread is used")
     prefetch = SessionPrefetch(parse_url(probe_url), use_fork=use_fork).start()
     deadline = time.monotonic() + 20
     while not prefetch.done and time.monotonic() < deadline:
