@@ -73,6 +73,18 @@ def pgss_cluster() -> Iterator[Cluster]:
 
 
 @pytest.fixture(scope="session")
+def plain_cluster() -> Iterator[Cluster]:
+    """A throwaway cluster that preloads nothing (``shared_preload_libraries`` set empty on purpose), for
+    tests of what dbscope says when a library is missing: the shared service may preload anything."""
+    cluster = make_cluster({"shared_preload_libraries": "''"})
+    if cluster is None:
+        unavailable("PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are not installed")
+    assert cluster is not None
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(scope="session")
 def ps_mariadb() -> Iterator[MariaDB]:
     """A throwaway mariadbd with performance_schema=ON (statement digests) and the statement history
     consumers on (real samples of each digest): the shared service has performance_schema off and

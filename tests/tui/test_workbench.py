@@ -7,9 +7,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from textual.widgets import DataTable, Input
 
+from tests.clusters import Cluster
 from tests.live import LiveServer, db_name
 from tests.tui.app_support import wait_until
 from tests.tui.workbench_support import (
@@ -121,17 +123,34 @@ async def test_history_recorded_searched_opened_and_rerun(big_url: str) -> None:
         assert editor.current_statement() == "SELECT count(*) FROM big"
 
 
-async def test_top_tab_says_how_to_enable_statement_statistics(big_url: str) -> None:
-    app = make_app(big_url)
+async def top_summary(url: str) -> str:
+    app = make_app(url)
     async with app.run_test(size=(160, 48)) as pilot:
         await started(pilot, app)
         await pilot.press("t")
         await settle(pilot, app)
         screen = app.main_screen
         assert screen.centre.active == "top"
-        summary = str(screen.query_one("#top-summary").render())
-        # The shared service does not preload the library: the reason names both steps.
-        assert "shared_preload_libraries" in summary and "CREATE EXTENSION pg_stat_statements" in summary
+        return str(screen.query_one("#top-summary").render())
+
+
+async def test_top_tab_says_how_to_enable_statement_statistics(plain_cluster: Cluster) -> None:
+    # A server that does not preload the library: the reason names both steps.
+    summary = await top_summary(plain_cluster.url())
+    assert "shared_preload_libraries" in summary and "CREATE EXTENSION pg_stat_statements" in summary
+
+
+async def test_top_tab_on_a_preloading_server_asks_only_for_the_extension(pgss_cluster: Cluster) -> None:
+    # The common production setting: preloaded, but not created in this database.
+    name = f"dbscope_nopgss_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pgss_cluster.url(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        summary = await top_summary(pgss_cluster.url(name))
+        assert "CREATE EXTENSION pg_stat_statements" in summary and "shared_preload_libraries" not in summary
+    finally:
+        with psycopg.connect(pgss_cluster.url(), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ import calendar
 import re
 from pathlib import Path
 
+import pytest
+
 from tui.core.sqltext import split_statements
 from tui.demo import shop
 from tui.demo.shop import DEMO_DEFECTS, DEMO_QUERIES, demo_editor_text, time_anchors
@@ -30,6 +32,38 @@ def test_time_anchors_across_a_year_boundary() -> None:
     assert time_anchors(calendar.timegm((2026, 12, 31, 23, 59, 59)))["a0"] == str(
         calendar.timegm((2026, 1, 1, 0, 0, 0))
     )
+
+
+@pytest.mark.parametrize(
+    "today",
+    [
+        (2026, 12, 1, 0, 0, 0),  # the first second of a month: the current partition is empty
+        (2026, 12, 1, 0, 30, 0),
+        (2026, 12, 7, 15, 0, 0),
+        (2026, 11, 15, 12, 0, 0),
+        (2026, 11, 30, 23, 59, 59),  # the last day of a month
+        (2028, 2, 29, 8, 0, 0),  # a leap day
+        (2027, 2, 28, 23, 0, 0),
+        (2026, 12, 31, 23, 59, 59),  # the year's last second
+        (2027, 1, 1, 0, 0, 1),
+        (2026, 3, 29, 1, 30, 0),  # a European DST change (the demo is UTC throughout)
+    ],
+)
+def test_audit_partitions_hold_whole_months_and_the_current_one_so_far(
+    today: tuple[int, int, int, int, int, int],
+) -> None:
+    now = calendar.timegm(today)
+    parts = shop.audit_partitions(time_anchors(now))
+    assert len(parts) == 12
+    year, month = today[0], today[1]
+    assert parts[-1].name == f"audit_log_{year:04d}_{month:02d}"
+    assert parts[-1].start <= now < parts[-1].end
+    assert all(a.end == b.start for a, b in zip(parts, parts[1:], strict=False))
+    assert round(sum(p.rows for p in parts)) == shop.AUDIT_ROWS
+    # whole months: 28 to 31 days of a span of 334 to 366 days
+    assert all(22_000 < p.rows < 28_500 for p in parts[:-1]), [round(p.rows) for p in parts]
+    elapsed = (now - parts[-1].start) / (now - parts[0].start)
+    assert parts[-1].rows == pytest.approx(shop.AUDIT_ROWS * elapsed)
 
 
 def test_editor_text_splits_into_the_demo_queries() -> None:

@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -226,6 +226,7 @@ class DemoSession:
     server: EmbeddedPostgres
     load_seconds: float  # from starting the server to the loaded database
     steps: tuple[tuple[str, float], ...] = ()  # (step, seconds); the two loading sessions overlap
+    anchors: dict[str, str] = field(default_factory=dict)  # the time_anchors the data was generated for
 
     @property
     def data_dir(self) -> Path:
@@ -258,24 +259,28 @@ def start_demo(progress: Progress | None = None) -> DemoSession:
     started = time.monotonic()
     server = start_embedded()
     steps = [(first, time.monotonic() - started)]
+    anchors = time_anchors()
     try:
-        steps += load_shop(server, report)
+        steps += load_shop(server, report, anchors)
     except BaseException:
         server.stop()
         raise
     elapsed = time.monotonic() - started
-    return DemoSession(server.url_for(DEMO_DATABASE), server, elapsed, tuple(steps))
+    return DemoSession(server.url_for(DEMO_DATABASE), server, elapsed, tuple(steps), anchors)
 
 
-def load_shop(server: EmbeddedPostgres, report: Progress) -> list[tuple[str, float]]:
-    """Create the ``shop`` database on ``server`` and load it; returns (step, seconds) per step."""
+def load_shop(
+    server: EmbeddedPostgres, report: Progress, anchors: dict[str, str] | None = None
+) -> list[tuple[str, float]]:
+    """Create the ``shop`` database on ``server`` and load it for ``anchors`` (default: now); returns
+    (step, seconds) per step."""
     steps: list[tuple[str, float]] = []
     clock = time.monotonic()
     report("creating database shop")
     _psql(server, server.url, [f"CREATE DATABASE {DEMO_DATABASE}", *_settings_sql(LOAD_SETTINGS)])
     steps.append(("creating database shop", time.monotonic() - clock))
     shop_url = server.url_for(DEMO_DATABASE)
-    variables = time_anchors()
+    variables = anchors if anchors is not None else time_anchors()
     steps += _run_sessions(server, shop_url, [["shop_schema.sql"]], variables, report)
     steps += _run_sessions(server, shop_url, [["shop_sales.sql"], ["shop_ledger.sql"]], variables, report)
     steps += _run_sessions(
@@ -297,6 +302,37 @@ def time_anchors(now: float | None = None) -> dict[str, str]:
     month_index = current.year * 12 + current.month - 1 - 11
     a0 = calendar.timegm((month_index // 12, month_index % 12 + 1, 1, 0, 0, 0))
     return {"t0": str(t1 - 1095 * 86400), "t1": str(t1), "a0": str(a0)}
+
+
+AUDIT_ROWS = 300_000  # shop_ledger.sql spreads them evenly over [a0, t1)
+AUDIT_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class AuditPartition:
+    name: str  # audit_log_YYYY_MM
+    start: int  # epoch seconds, UTC midnight of the month's first day
+    end: int
+    rows: float  # the expected row count (the generator is exact to one row at each bound)
+
+
+def audit_partitions(anchors: dict[str, str]) -> list[AuditPartition]:
+    """What the demo promises for ``shop.audit_log``, as a real audit log has it: one partition per UTC
+    month, the 11 whole months before the current one and the current month up to now. Rows are spread
+    evenly over that time, so a whole month holds about 23,000-27,000 rows and the current month holds
+    only the days gone by (next to nothing on the 1st)."""
+    a0, t1 = int(anchors["a0"]), int(anchors["t1"])
+    first = datetime.fromtimestamp(a0, UTC)
+    per_second = AUDIT_ROWS / (t1 - a0)
+    parts = []
+    for i in range(AUDIT_MONTHS):
+        index = first.year * 12 + first.month - 1 + i
+        year, month = divmod(index, 12)
+        start = calendar.timegm((year, month + 1, 1, 0, 0, 0))
+        end = calendar.timegm(((index + 1) // 12, (index + 1) % 12 + 1, 1, 0, 0, 0))
+        covered = max(0, min(end, t1) - start)
+        parts.append(AuditPartition(f"audit_log_{year:04d}_{month + 1:02d}", start, end, covered * per_second))
+    return parts
 
 
 def _settings_sql(settings: tuple[tuple[str, str], ...]) -> list[str]:
