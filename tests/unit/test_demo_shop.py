@@ -4,6 +4,7 @@ seeded defect and every SQL file the loader runs is where the code says."""
 from __future__ import annotations
 
 import calendar
+import itertools
 import re
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def test_audit_partitions_hold_whole_months_and_the_current_one_so_far(
     year, month = today[0], today[1]
     assert parts[-1].name == f"audit_log_{year:04d}_{month:02d}"
     assert parts[-1].start <= now < parts[-1].end
-    assert all(a.end == b.start for a, b in zip(parts, parts[1:], strict=False))
+    assert all(a.end == b.start for a, b in itertools.pairwise(parts))
     assert round(sum(p.rows for p in parts)) == shop.AUDIT_ROWS
     # whole months: 28 to 31 days of a span of 334 to 366 days
     assert all(22_000 < p.rows < 28_500 for p in parts[:-1]), [round(p.rows) for p in parts]
