@@ -331,7 +331,9 @@ def audit_partitions(anchors: dict[str, str]) -> list[AuditPartition]:
         start = calendar.timegm((year, month + 1, 1, 0, 0, 0))
         end = calendar.timegm(((index + 1) // 12, (index + 1) % 12 + 1, 1, 0, 0, 0))
         covered = max(0, min(end, t1) - start)
-        parts.append(AuditPartition(f"audit_log_{year:04d}_{month + 1:02d}", start, end, covered * per_second))
+        parts.append(
+            AuditPartition(f"audit_log_{year:04d}_{month + 1:02d}", start, end, covered * per_second)
+        )
     return parts
 
 
