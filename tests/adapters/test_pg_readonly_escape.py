@@ -85,7 +85,11 @@ def test_read_write_session_still_writes(pg_server: LiveServer, pg_scratch: str)
     try:
         assert adapter.run("INSERT INTO t VALUES (1)").rowcount == 1
         assert adapter.run("SELECT bump()").rows == [(99,)]
-        adapter.run("SET transaction_read_only = off; INSERT INTO t VALUES (2)")  # several: allowed here
+        # One statement per call in every session (the editor sends a selection's statements one by one).
+        with pytest.raises(UsageError, match="one statement at a time"):
+            adapter.run("SET transaction_read_only = off; INSERT INTO t VALUES (2)")
+        adapter.run("SET transaction_read_only = off")
+        adapter.run("INSERT INTO t VALUES (2)")
     finally:
         adapter.close()
     assert pg_server.execute("SELECT count(*) FROM t", db_name(pg_scratch)) == [(3,)]

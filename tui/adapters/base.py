@@ -12,6 +12,8 @@ from typing import ClassVar
 
 from tui.core.catalog import CatalogNode, ObjectDetail
 from tui.core.connspec import ConnectionSpec
+from tui.core.errors import DbscopeError
+from tui.core.gate import RUN, Review
 from tui.core.session import (
     Capabilities,
     ExplainOutput,
@@ -20,6 +22,7 @@ from tui.core.session import (
     ServerInfo,
     StatementStat,
 )
+from tui.core.sqllex import LexSettings
 
 
 class Adapter(ABC):
@@ -99,8 +102,40 @@ class Adapter(ABC):
         """EXPLAIN ``query`` as if the given CREATE INDEX statements had run (no real index built)."""
         raise NotImplementedError(f"{self.engine} has no hypothetical indexes")
 
+    # -- the execution gate --------------------------------------------------------------------------
+    def lex_settings(self) -> LexSettings | None:
+        """How this server reads SQL text now (quoting settings); None for an engine without SQL."""
+        return None
+
+    def function_effects(self, names: set[str]) -> dict[str, str]:
+        """Of the names a statement calls, those that are functions that may write, with the reason
+        (a catalog lookup; may block)."""
+        return {}
+
+    def review(self, text: str, purpose: str = RUN, *, many: bool = False) -> Review | None:
+        """The gate's review of ``text`` for this session (``tui.core.gate``); None without SQL. May
+        block (function lookups): call it from a worker."""
+        from tui.core.gate import review
+
+        settings = self.lex_settings()
+        if settings is None:
+            return None
+
+        def lookup(names: set[str]) -> dict[str, str]:
+            try:
+                return self.function_effects(names)
+            except DbscopeError:  # unknown is not harmless: each call may write
+                return {n: f"{n}() may write (the catalog could not be asked)" for n in names}
+
+        return review(
+            text, settings, read_write=self.spec.read_write, purpose=purpose, functions=lookup, many=many
+        )
+
     def statement_writes(self, query: str) -> bool:
         """Whether ``query`` may change data (used to demand confirmation before ANALYZE)."""
-        from tui.core.sqltext import statement_may_write
+        checked = self.review(query, many=True)
+        if checked is None:
+            from tui.core.sqltext import statement_may_write
 
-        return statement_may_write(query, self.dialect)
+            return statement_may_write(query, self.dialect)
+        return checked.writes or checked.refusal is not None

@@ -15,6 +15,7 @@ import re
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -33,9 +34,11 @@ from tui.core.errors import (
     Disconnected,
     PermissionError_,
     QueryError,
+    ReadOnlyBreach,
     ReadOnlyViolation,
     UsageError,
 )
+from tui.core.gate import ANALYZE, EXPLAIN, RUN, Review
 from tui.core.session import (
     Capabilities,
     Capability,
@@ -45,7 +48,8 @@ from tui.core.session import (
     ServerInfo,
     StatementStat,
 )
-from tui.core.sideeffects import READ_ONLY_HINT, pg_refusal
+from tui.core.sideeffects import READ_ONLY_HINT
+from tui.core.sqllex import LexSettings
 from tui.core.sqltext import first_word, mask_statement
 
 _EXPLAIN_PREFIX = re.compile(
@@ -53,6 +57,8 @@ _EXPLAIN_PREFIX = re.compile(
 )
 _PARAM = re.compile(r"\$(\d+)")
 _STREAMABLE = frozenset({"select", "values", "table"})
+_NO_ROWS_DML = frozenset({"insert", "update", "delete", "merge"})
+STREAM_CHUNK = 200  # rows per network chunk when a result is streamed (libpq 17 chunked mode)
 SIDE_CONNECTIONS = 2  # extra catalog connections during schema_facts (indexes, columns)
 # Leads every catalog query: pg_stat_statements keeps the comment, so Top leaves dbscope's own out.
 OWN_QUERY_TAG = "/* dbscope */ "
@@ -516,9 +522,8 @@ class PostgresAdapter(Adapter):
             raise UsageError("nothing to explain: the statement is empty")
         # A typed "EXPLAIN ANALYZE …" asks for ANALYZE: honour it, with the same safety checks.
         analyze = analyze or explain_prefix_analyzes(query)
-        if analyze:
-            self._refuse_in_read_only(statement)
-        writes = self.statement_writes(statement)
+        checked = self._gate(statement, ANALYZE if analyze else EXPLAIN)
+        writes = checked.writes
         version = self.server.version_num if self.server else 150000
         has_params = bool(_PARAM.search(statement))
         if analyze and has_params:
@@ -554,9 +559,10 @@ class PostgresAdapter(Adapter):
                 begin = "BEGIN" if self.spec.read_write else "BEGIN READ ONLY"
                 conn.execute("BEGIN READ WRITE" if analyze and writes else begin)
                 try:
-                    rows = conn.execute(sql).fetchall()  # type: ignore[arg-type]
+                    rows = self._send_user(conn, sql).rows
                 finally:
                     conn.execute("ROLLBACK")
+                self._check_still_read_only(conn)
             except psycopg.Error as exc:
                 self._recover(conn)
                 if not (generic and isinstance(exc, pg_errors.IndeterminateDatatype)):
@@ -567,6 +573,118 @@ class PostgresAdapter(Adapter):
         text = _plan_text(rows)
         return ExplainOutput(
             text=text, engine="postgresql", analyzed=analyze, query=statement, rolled_back=True
+        )
+
+    # -- the execution gate: the only place that sends text built from the user's statement -----------
+    def lex_settings(self) -> LexSettings:
+        conn = self._query if self._query is not None and not self._query.closed else self._catalog
+        scs = conn.info.parameter_status("standard_conforming_strings") if conn is not None else None
+        return LexSettings(standard_conforming_strings=scs != "off")
+
+    def function_effects(self, names: set[str]) -> dict[str, str]:
+        """Volatile functions outside pg_catalog among ``names`` may write (PostgreSQL refuses writes in
+        STABLE and IMMUTABLE functions); procedures are called with CALL, which the gate already reads
+        as a write."""
+        plain = sorted({n.rsplit(".", 1)[-1] for n in names})
+        if not plain:
+            return {}
+        rows = self._fetch(
+            """
+            SELECT DISTINCT p.proname, n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE p.proname = ANY(%s) AND p.provolatile = 'v' AND p.prokind IN ('f', 'a', 'w')
+              AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+            """,
+            (plain,),
+        )
+        found: dict[str, str] = {}
+        for r in rows:
+            reason = f"{r['proname']}() is a VOLATILE function ({r['nspname']}), which may write"
+            for name in names:
+                if name == r["proname"] or name == f"{r['nspname']}.{r['proname']}":
+                    found[name] = reason
+        return found
+
+    def _gate(self, statement: str, purpose: str) -> Review:
+        """Review ``statement`` and raise what the gate refuses (before anything is sent)."""
+        checked = self.review(statement, purpose)
+        assert checked is not None
+        if checked.refusal and checked.read_only_refusal:
+            raise ReadOnlyViolation(f"{checked.refusal}: {_short(statement)}", hint=READ_ONLY_HINT)
+        if checked.refusal:
+            raise UsageError(checked.refusal, hint="run the statements one by one")
+        if purpose == ANALYZE and checked.writes:
+            writes = "; ".join(checked.statements[0].writes)
+            if not self.spec.read_write:
+                raise ReadOnlyViolation(
+                    f"EXPLAIN ANALYZE would execute a statement that writes ({writes}): {_short(statement)}",
+                    hint="start dbscope with --read-write; the statement then runs in a transaction "
+                    "that is rolled back",
+                )
+        return checked
+
+    def _send_user(
+        self, conn: psycopg.Connection[Any], sql: str, limit: int | None = None, *, drain: bool = False
+    ) -> _Sent:
+        """Send ``sql`` (text built from the user's statement) through the extended protocol, which
+        carries exactly one statement: a second one is the server's error, never executed. Rows are
+        streamed; at most ``limit`` + 1 are kept. With ``drain`` the rest is read and dropped (a write's
+        RETURNING must finish), otherwise the statement is cancelled at the cap."""
+        head = first_word(sql.removeprefix(OWN_QUERY_TAG))
+        if head in _NO_ROWS_DML and "returning" not in sql.lower():
+            with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
+                with conn.pipeline():
+                    cur.execute(sql)  # type: ignore[arg-type]
+                return _Sent([], [], [], False, cur.statusmessage or "", cur.rowcount)
+        keep = None if limit is None else limit + 1
+        rows: list[tuple[Any, ...]] = []
+        truncated = False
+        with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
+            stream = cur.stream(sql, size=STREAM_CHUNK)  # type: ignore[arg-type]
+            try:
+                for row in stream:
+                    if keep is None or len(rows) < keep:
+                        rows.append(row)
+                        continue
+                    truncated = True
+                    if not drain:
+                        break
+            except psycopg.ProgrammingError as exc:
+                if "didn't produce a result" not in str(exc):
+                    raise
+                return _Sent([], [], [], False, f"{head.upper()}".strip() or "OK", -1)
+            finally:
+                stream.close()  # at the cap: psycopg cancels the statement and reads what is in flight
+            columns, types = _describe(conn, cur.description)
+            status = cur.statusmessage or ""
+        if limit is not None and len(rows) > limit:
+            truncated = True
+            rows = rows[:limit]
+        return _Sent(columns, types, rows, truncated, status, len(rows))
+
+    def _check_still_read_only(self, conn: psycopg.Connection[Any]) -> None:
+        """Belt and braces after every user statement of a read-only session: the session must still
+        start read-only transactions. If anything lifted that, roll back, close the session, say so."""
+        if self.spec.read_write:
+            return
+        try:
+            row = conn.execute(
+                OWN_QUERY_TAG + "SELECT current_setting('default_transaction_read_only') AS d, "
+                "current_setting('transaction_read_only') AS t"
+            ).fetchone()
+            broken = row is None or row["d"] != "on" or row["t"] != "on"
+        except psycopg.Error:
+            broken = False  # the connection is gone or the transaction failed: nothing can be written
+        if not broken:
+            return
+        with contextlib.suppress(psycopg.Error):
+            conn.rollback()
+        with contextlib.suppress(psycopg.Error):
+            conn.close()
+        self._query = None
+        raise ReadOnlyBreach(
+            "the last statement lifted this session's read-only mode; dbscope rolled back and closed the "
+            "session",
+            hint="reconnect to go on; the statement is in the history",
         )
 
     def _explain_generic_legacy(self, statement: str) -> ExplainOutput:
@@ -582,6 +700,7 @@ class PostgresAdapter(Adapter):
                 finally:
                     conn.execute("ROLLBACK")
                     self._deallocate_generic(conn)
+                self._check_still_read_only(conn)
             except psycopg.Error as exc:
                 self._recover(conn)
                 raise map_error(exc, self.spec) from None
@@ -599,8 +718,7 @@ class PostgresAdapter(Adapter):
             + f"EXPLAIN ({self._explain_options(False, False)}) EXECUTE dbscope_generic({nulls})"  # type: ignore[arg-type]
         ).fetchall()
 
-    @staticmethod
-    def _prepare_generic(conn: psycopg.Connection[Any], statement: str, count: int) -> None:
+    def _prepare_generic(self, conn: psycopg.Connection[Any], statement: str, count: int) -> None:
         """PREPARE ``statement`` as ``dbscope_generic``. A parameter whose type nothing in the statement
         says (``$2 IS NULL``, ``SELECT $1``) stops PREPARE with "could not determine data type of
         parameter $n": that one is declared ``text`` and the others ``unknown`` (inferred as before),
@@ -614,7 +732,7 @@ class PostgresAdapter(Adapter):
             )
             conn.execute(OWN_QUERY_TAG + "SAVEPOINT dbscope_prepare")
             try:
-                conn.execute(OWN_QUERY_TAG + f"PREPARE dbscope_generic{declared} AS {statement}")  # type: ignore[arg-type]
+                self._send_user(conn, OWN_QUERY_TAG + f"PREPARE dbscope_generic{declared} AS {statement}")
             except pg_errors.IndeterminateDatatype as exc:
                 conn.execute(OWN_QUERY_TAG + "ROLLBACK TO SAVEPOINT dbscope_prepare")
                 match = re.search(r"parameter \$(\d+)", str(exc))
@@ -639,13 +757,14 @@ class PostgresAdapter(Adapter):
                 title="No hypothetical indexes",
             )
         statement = strip_explain(query)
+        self._gate(statement, EXPLAIN)
         generic = bool(_PARAM.search(statement))
         # GENERIC_PLAN exists from PostgreSQL 16; before, a $n statement is prepared as a generic plan.
         legacy = generic and (self.server.version_num if self.server else 150000) < 160000
         with self._query_lock:
             conn = self._query_conn()
             try:
-                conn.execute("BEGIN")
+                conn.execute("BEGIN" if self.spec.read_write else "BEGIN READ ONLY")
                 try:
                     conn.execute(OWN_QUERY_TAG + "SELECT hypopg_reset()")
                     for ddl in index_statements:
@@ -655,9 +774,10 @@ class PostgresAdapter(Adapter):
                     if legacy:
                         rows = self._generic_rows_legacy(conn, statement)
                     else:
-                        rows = conn.execute(
-                            OWN_QUERY_TAG + f"EXPLAIN ({self._explain_options(False, generic)}) {statement}"  # type: ignore[arg-type]
-                        ).fetchall()
+                        rows = self._send_user(
+                            conn,
+                            OWN_QUERY_TAG + f"EXPLAIN ({self._explain_options(False, generic)}) {statement}",
+                        ).rows
                 finally:
                     # ROLLBACK first: after a failed statement the transaction accepts nothing else.
                     # Hypothetical indexes live in the backend, not the transaction: reset them after.
@@ -665,6 +785,7 @@ class PostgresAdapter(Adapter):
                     conn.execute(OWN_QUERY_TAG + "SELECT hypopg_reset()")
                     if legacy:
                         self._deallocate_generic(conn)
+                self._check_still_read_only(conn)
             except psycopg.Error as exc:
                 self._recover(conn)
                 raise map_error(exc, self.spec) from None
@@ -674,41 +795,32 @@ class PostgresAdapter(Adapter):
         statement = query.strip().rstrip(";").strip()
         if not statement:
             raise UsageError("nothing to run: the statement is empty")
-        self._refuse_in_read_only(statement)
+        checked = self._gate(statement, RUN)
         started = time.perf_counter()
         with self._query_lock:
             conn = self._query_conn()
             try:
-                if self._streamable(statement):
+                if self._streamable(statement, checked):
                     page = self._run_cursor(conn, statement, limit)
                 elif self.spec.read_write:
                     page = self._run_plain(conn, statement, limit)
                 else:
                     page = self._run_read_only(conn, statement, limit)
+                self._check_still_read_only(conn)
             except psycopg.Error as exc:
                 self._recover(conn)
                 raise self._run_error(exc) from None
         page.elapsed_ms = (time.perf_counter() - started) * 1000
         return page
 
-    def _streamable(self, statement: str) -> bool:
+    def _streamable(self, statement: str, checked: Review) -> bool:
         """Whether the statement's rows can come through a server-side cursor (DECLARE … CURSOR takes
         a SELECT, VALUES or TABLE, and a WITH … SELECT without data-modifying CTEs); the others are
         read whole by the client, so only the statements that return few rows should take that path."""
         head = first_word(statement)
         if head in _STREAMABLE:
             return True
-        return head == "with" and not self.statement_writes(statement)
-
-    def _refuse_in_read_only(self, statement: str) -> None:
-        """The second layer of a read-only session, before anything that executes the user's statement
-        (run, ANALYZE): what a read-only transaction lets through (pg_terminate_backend(), COPY … TO
-        PROGRAM, pg_advisory_lock()…: ``tui.core.sideeffects``) is refused here, naming the statement."""
-        if self.spec.read_write:
-            return
-        reason = pg_refusal(statement)
-        if reason:
-            raise ReadOnlyViolation(f"{reason}: {_short(statement)}", hint=READ_ONLY_HINT)
+        return head == "with" and not checked.writes
 
     def _run_error(self, exc: psycopg.Error) -> DbscopeError:
         error = map_error(exc, self.spec)
@@ -732,12 +844,12 @@ class PostgresAdapter(Adapter):
         type), and through the extended protocol, which takes exactly one statement: neither
         ``SET transaction_read_only = off; INSERT …`` nor ``BEGIN READ WRITE`` then opens a way to write."""
         conn.execute("BEGIN READ ONLY")
-        with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
-            with conn.pipeline():
-                cur.execute(statement)  # type: ignore[arg-type]
-            page = _plain_page(conn, cur, limit)  # the pipeline synced on exit: the results are here
-        conn.execute("COMMIT")  # a statement that ended the transaction itself leaves only a warning
-        return page
+        try:
+            sent = self._send_user(conn, statement, limit)
+        finally:
+            # A statement cut at the cap was cancelled: COMMIT then ends the failed transaction.
+            conn.execute("COMMIT")
+        return sent.page()
 
     def _run_cursor(self, conn: psycopg.Connection[Any], statement: str, limit: int) -> ResultPage:
         """A server-side cursor: only ``limit`` + 1 rows ever cross the wire."""
@@ -745,7 +857,7 @@ class PostgresAdapter(Adapter):
         # refused even after the user changed the session's default.
         conn.read_only = None if self.spec.read_write else True
         with conn.transaction(), conn.cursor(name="dbscope_page", row_factory=psycopg.rows.tuple_row) as cur:
-            cur.execute(statement)  # type: ignore[arg-type]
+            cur.execute(statement)  # type: ignore[arg-type]  # DECLARE … CURSOR: the extended protocol
             rows = cur.fetchmany(limit + 1)
             columns, types = _describe(conn, cur.description)
         truncated = len(rows) > limit
@@ -753,9 +865,8 @@ class PostgresAdapter(Adapter):
         return ResultPage(columns, types, rows, truncated=truncated, status=f"SELECT {len(rows)}")
 
     def _run_plain(self, conn: psycopg.Connection[Any], statement: str, limit: int) -> ResultPage:
-        with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
-            cur.execute(statement)  # type: ignore[arg-type]
-            return _plain_page(conn, cur, limit)
+        # A write runs to its end (its RETURNING rows past the cap are read and dropped).
+        return self._send_user(conn, statement, limit, drain=True).page()
 
     def _recover(self, conn: psycopg.Connection[Any]) -> None:
         """Leave the query connection usable after an error (or drop it if it is broken)."""
@@ -845,24 +956,32 @@ def _hypopg_ddl(ddl: str) -> str:
     return " ".join(text.split()).rstrip(";")
 
 
-def _plan_text(rows: list[dict[str, Any]]) -> str:
+def _plan_text(rows: Sequence[Any]) -> str:
     """EXPLAIN (FORMAT JSON) returns one row whose single column holds the JSON document."""
     import json
 
     if not rows:
         raise QueryError("EXPLAIN returned no rows")
-    value = next(iter(rows[0].values()))
+    first = rows[0]
+    value = next(iter(first.values())) if isinstance(first, dict) else first[0]
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _plain_page(conn: psycopg.Connection[Any], cur: psycopg.Cursor[Any], limit: int) -> ResultPage:
-    """The first ``limit`` rows of an executed statement (or its command tag when it returns none)."""
-    if cur.description is None:
-        return ResultPage([], [], [], rowcount=cur.rowcount, status=cur.statusmessage or "")
-    rows = cur.fetchmany(limit + 1)
-    columns, types = _describe(conn, cur.description)
-    truncated = len(rows) > limit
-    return ResultPage(columns, types, rows[:limit], truncated=truncated, status=cur.statusmessage or "")
+@dataclass(slots=True)
+class _Sent:
+    """What the gate's sender got back: at most the cap's rows, and the command tag."""
+
+    columns: list[str]
+    types: list[str]
+    rows: list[tuple[Any, ...]]
+    truncated: bool
+    status: str
+    rowcount: int
+
+    def page(self) -> ResultPage:
+        if not self.columns:
+            return ResultPage([], [], [], rowcount=self.rowcount, status=self.status)
+        return ResultPage(self.columns, self.types, self.rows, truncated=self.truncated, status=self.status)
 
 
 def _describe(conn: psycopg.Connection[Any], description: Any) -> tuple[list[str], list[str]]:

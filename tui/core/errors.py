@@ -75,3 +75,9 @@ class Disconnected(DbscopeError):
     """The connection to the server was lost."""
 
     default_title = "Disconnected"
+
+
+class ReadOnlyBreach(DbscopeError):
+    """After a user statement the session was no longer read-only: dbscope rolled back and closed it."""
+
+    default_title = "Read-only session broken — closed"
