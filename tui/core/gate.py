@@ -24,6 +24,7 @@ refuses what the server would let through and makes every confirmation name ever
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -436,7 +437,7 @@ def _mysql_assigned(tokens: list[Token], *, stop_at_for: bool) -> set[str]:
 
 def _has_read_write(tokens: Iterable[Token]) -> bool:
     words = [t.value for t in tokens if t.kind == "word"]
-    return any(a == "read" and b == "write" for a, b in zip(words, words[1:], strict=False))
+    return any(a == "read" and b == "write" for a, b in itertools.pairwise(words))
 
 
 def _lead_words(tokens: list[Token], count: int) -> list[str]:
