@@ -131,6 +131,30 @@ class Adapter(ABC):
             text, settings, read_write=self.spec.read_write, purpose=purpose, functions=lookup, many=many
         )
 
+    def gate(self, statement: str, purpose: str) -> Review:
+        """Review ``statement`` before anything is sent, and raise what the gate refuses: a read-only
+        session's refusals as ``ReadOnlyViolation``, the rest (several statements, an unterminated quote)
+        as ``UsageError``; EXPLAIN ANALYZE of a write in a read-only session is refused here too."""
+        from tui.core.errors import ReadOnlyViolation, UsageError
+        from tui.core.gate import ANALYZE
+        from tui.core.sideeffects import READ_ONLY_HINT
+        from tui.core.sqltext import short_statement
+
+        checked = self.review(statement, purpose)
+        assert checked is not None
+        if checked.refusal and checked.read_only_refusal:
+            raise ReadOnlyViolation(f"{checked.refusal}: {short_statement(statement)}", hint=READ_ONLY_HINT)
+        if checked.refusal:
+            raise UsageError(checked.refusal, hint="run the statements one by one")
+        if purpose == ANALYZE and checked.writes and not self.spec.read_write:
+            raise ReadOnlyViolation(
+                f"EXPLAIN ANALYZE would execute a statement that writes ({'; '.join(checked.writing[0].writes)}): "
+                f"{short_statement(statement)}",
+                hint="start dbscope with --read-write; the statement then runs in a transaction that is "
+                "rolled back",
+            )
+        return checked
+
     def statement_writes(self, query: str) -> bool:
         """Whether ``query`` may change data (used to demand confirmation before ANALYZE)."""
         checked = self.review(query, many=True)

@@ -22,7 +22,7 @@ from typing import Any
 
 import pymysql
 import pymysql.cursors
-from pymysql.constants import FIELD_TYPE
+from pymysql.constants import CLIENT, FIELD_TYPE
 
 from tui.adapters import mysql_catalog as catalog
 from tui.adapters.base import Adapter
@@ -48,9 +48,11 @@ from tui.core.errors import (
     DbscopeError,
     Disconnected,
     QueryError,
+    ReadOnlyBreach,
     ReadOnlyViolation,
     UsageError,
 )
+from tui.core.gate import ANALYZE, EXPLAIN, RUN, Review
 from tui.core.session import (
     Capabilities,
     Capability,
@@ -60,7 +62,8 @@ from tui.core.session import (
     ServerInfo,
     StatementStat,
 )
-from tui.core.sqltext import first_word, mask_statement
+from tui.core.sqllex import LexSettings
+from tui.core.sqltext import first_word, short_statement
 
 _TYPE_NAMES = {
     value: name.lower()
@@ -103,6 +106,7 @@ DIGEST_SORTS = {
 }
 PICOSECONDS_PER_MS = 1e9
 STATEMENT_TIMEOUTS = (MYSQL_STATEMENT_TIMEOUT, MARIADB_STATEMENT_TIMEOUT)
+_TRANSACTIONAL_ENGINES = frozenset({"innodb", "xtradb", "ndbcluster", "ndb", "tokudb", "rocksdb"})
 
 
 def flavor_and_version(server_version: str) -> tuple[str, str, int]:
@@ -140,6 +144,7 @@ class MySQLAdapter(Adapter):
         self._usage_source: str | None = None
         self._page_size = 16384
         self._uptime_s: float | None = None
+        self._sql_mode = ""  # the query session's, read after each user statement (the lexer follows it)
 
     # -- session -----------------------------------------------------------------------------------
     @property
@@ -154,6 +159,8 @@ class MySQLAdapter(Adapter):
     def _open(self, *, timeout: int | None = None) -> pymysql.connections.Connection:
         kwargs = self._params.pymysql_kwargs()
         kwargs["database"] = self._database or None
+        # Never CLIENT_MULTI_STATEMENTS: the server then runs one statement per query, whatever the text.
+        kwargs["client_flag"] = int(kwargs.get("client_flag") or 0) & ~CLIENT.MULTI_STATEMENTS
         if timeout is not None:
             kwargs["connect_timeout"] = timeout
         statement_s = self.spec.statement_timeout_ms / 1000
@@ -294,6 +301,7 @@ class MySQLAdapter(Adapter):
             settings=settings,
         )
         self.capabilities = self._capabilities(info)
+        self._sql_mode = settings.get("sql_mode", "")
         return info
 
     def _readable(self, sql: str) -> str | None:
@@ -622,13 +630,15 @@ class MySQLAdapter(Adapter):
         statement = strip_explain(query)
         if not statement:
             raise UsageError("nothing to explain: the statement is empty")
-        writes = not is_read_only_select(statement, self.dialect)
+        checked = self.gate(statement, ANALYZE if analyze else EXPLAIN)
+        writes = checked.writes or not is_read_only_select(statement, self.dialect)
         if analyze:
             self._refuse_in_read_only(statement)
             if not self.capabilities.analyze and self.server is not None:
                 raise QueryError(self.capabilities.analyze.reason, title="No EXPLAIN ANALYZE")
             if writes:
                 self._check_analyze_write(statement, allow_writes)
+                self._refuse_what_rollback_cannot_undo(statement, checked)
         if self.flavor == "mariadb":
             sql = f"{'ANALYZE' if analyze else 'EXPLAIN'} FORMAT=JSON {statement}"
         else:
@@ -644,11 +654,11 @@ class MySQLAdapter(Adapter):
                     if rolled_back:
                         cur.execute("START TRANSACTION")
                     try:
-                        cur.execute(sql)
-                        row = cur.fetchone()
+                        row = self._send_user(cur, sql)
                     finally:
                         if rolled_back:
                             cur.execute("ROLLBACK")
+                self._check_still_read_only(conn)
             except (pymysql.Error, OSError) as exc:
                 self._end()
                 raise self._failed(conn, exc) from None
@@ -661,6 +671,114 @@ class MySQLAdapter(Adapter):
             text=text, engine=self.flavor, analyzed=analyze, query=statement, rolled_back=rolled_back
         )
 
+    # -- the execution gate: the only place that sends text built from the user's statement -----------
+    def lex_settings(self) -> LexSettings:
+        return LexSettings.for_mysql_mode(self._sql_mode)
+
+    def function_effects(self, names: set[str]) -> dict[str, str]:
+        """Stored functions among ``names``: MySQL/MariaDB do not enforce READS SQL DATA or NO SQL, so
+        each may write (its declared data access is named)."""
+        plain = sorted({n.rsplit(".", 1)[-1] for n in names})
+        if not plain:
+            return {}
+        rows = self._fetch(
+            "SELECT ROUTINE_SCHEMA AS db, ROUTINE_NAME AS name, SQL_DATA_ACCESS AS access "
+            "FROM information_schema.ROUTINES WHERE ROUTINE_TYPE = 'FUNCTION' AND LOWER(ROUTINE_NAME) IN ("
+            + ", ".join(["%s"] * len(plain))
+            + ")",
+            plain,
+        )
+        found: dict[str, str] = {}
+        for r in rows:
+            name, db = str(r["name"]).lower(), str(r["db"]).lower()
+            reason = f"{name}() is a stored function (declared {r['access']}), which may write"
+            for called in names:
+                if called in (name, f"{db}.{name}"):
+                    found[called] = reason
+        return found
+
+    def _send_user(self, cur: Any, sql: str, *, fetch: bool = True) -> Any:
+        """Send ``sql`` (text built from the user's statement). The session never asks for
+        CLIENT_MULTI_STATEMENTS, so the server refuses a second statement instead of running it.
+        Returns the first row when ``fetch``."""
+        cur.execute(sql)
+        return cur.fetchone() if fetch else None
+
+    def _check_still_read_only(self, conn: pymysql.connections.Connection) -> None:
+        """After every user statement of a read-only session: it must still be read-only. If anything
+        lifted that, roll back, close the session, say so. Also follows ``sql_mode`` for the lexer."""
+        variable = "transaction_read_only" if self.flavor == "mysql" else "tx_read_only"
+        try:
+            with conn.cursor(pymysql.cursors.Cursor) as cur:
+                cur.execute(f"SELECT @@session.{variable}, @@session.sql_mode")
+                row = cur.fetchone()
+        except (pymysql.Error, OSError):
+            return  # the session is gone: nothing more can be written through it
+        if row is not None:
+            self._sql_mode = str(row[1] or "")
+        if self.spec.read_write or (row is not None and int(row[0] or 0) == 1):
+            return
+        with contextlib.suppress(pymysql.Error, OSError):
+            conn.rollback()
+        self._drop(conn, "_query")
+        raise ReadOnlyBreach(
+            "the last statement lifted this session's read-only mode; dbscope rolled back and closed the "
+            "session",
+            hint="reconnect to go on; the statement is in the history",
+        )
+
+    def _refuse_what_rollback_cannot_undo(self, statement: str, checked: Review) -> None:
+        """ANALYZE of a write runs it and rolls back; refuse it where the rollback would not undo it:
+        tables of a non-transactional engine (MyISAM, Aria, MEMORY…), views (the tables behind them are
+        not read here), triggers (their bodies may write anywhere) and stored functions."""
+        reasons = [w for s in checked.statements for w in s.writes if "stored function" in w]
+        try:
+            import sqlglot
+            from sqlglot import exp
+
+            tree = sqlglot.parse_one(statement, read="mysql")
+            tables = {(t.db or self._database, t.name) for t in tree.find_all(exp.Table) if t.name}
+        except Exception:
+            tables = None
+        if tables is None:
+            reasons.append("dbscope could not read which tables it touches")
+        elif tables:
+            marks = ", ".join(["(%s, %s)"] * len(tables))
+            flat = [v for pair in sorted(tables) for v in pair]
+            known = {
+                (str(r["db"]), str(r["name"])): r
+                for r in self._fetch(
+                    "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name, ENGINE AS engine, TABLE_TYPE AS kind "
+                    f"FROM information_schema.TABLES WHERE (TABLE_SCHEMA, TABLE_NAME) IN ({marks})",
+                    flat,
+                )
+            }
+            triggers = {
+                (str(r["db"]), str(r["name"]))
+                for r in self._fetch(
+                    "SELECT EVENT_OBJECT_SCHEMA AS db, EVENT_OBJECT_TABLE AS name FROM information_schema.TRIGGERS "
+                    f"WHERE (EVENT_OBJECT_SCHEMA, EVENT_OBJECT_TABLE) IN ({marks})",
+                    flat,
+                )
+            }
+            for key in sorted(tables):
+                row = known.get(key)
+                label = ".".join(key)
+                if row is None:
+                    continue  # the server will say it does not exist
+                if str(row["kind"]).upper() == "VIEW":
+                    reasons.append(f"{label} is a view")
+                elif str(row["engine"] or "").lower() not in _TRANSACTIONAL_ENGINES:
+                    reasons.append(f"{label} uses {row['engine']}, which a rollback does not undo")
+                if key in triggers:
+                    reasons.append(f"{label} has triggers, which may write where a rollback does not reach")
+        if reasons:
+            raise UsageError(
+                f"ANALYZE would run a write that a rollback may not undo ({'; '.join(reasons)}): "
+                f"{short_statement(statement)}",
+                hint="explain it without ANALYZE",
+            )
+
     def _refuse_in_read_only(self, statement: str) -> None:
         """The second layer of a read-only session, before anything that executes the user's statement
         (run, ANALYZE): what a read-only transaction lets through (KILL, SET GLOBAL, GET_LOCK()…) is
@@ -669,10 +787,10 @@ class MySQLAdapter(Adapter):
             return
         reason = read_only_refusal(statement)
         if reason:
-            raise ReadOnlyViolation(f"{reason}: {_short(statement)}", hint=READ_ONLY_HINT)
+            raise ReadOnlyViolation(f"{reason}: {short_statement(statement)}", hint=READ_ONLY_HINT)
 
     def _check_analyze_write(self, statement: str, allow_writes: bool) -> None:
-        short = _short(statement)
+        short = short_statement(statement)
         if not self.spec.read_write:
             raise ReadOnlyViolation(
                 f"ANALYZE executes the statement and only read-only SELECTs are analyzed in a read-only "
@@ -695,6 +813,7 @@ class MySQLAdapter(Adapter):
         statement = query.strip().rstrip(";").strip()
         if not statement:
             raise UsageError("nothing to run: the statement is empty")
+        self.gate(statement, RUN)
         self._refuse_in_read_only(statement)
         limit = max(1, int(limit))
         started = time.perf_counter()
@@ -702,6 +821,7 @@ class MySQLAdapter(Adapter):
             conn = self._begin()
             try:
                 page = self._run_unbuffered(conn, statement, limit)
+                self._check_still_read_only(conn)
             except (pymysql.Error, OSError) as exc:
                 self._end()
                 raise self._failed(conn, exc) from None
@@ -713,7 +833,7 @@ class MySQLAdapter(Adapter):
 
     def _run_unbuffered(self, conn: pymysql.connections.Connection, statement: str, limit: int) -> ResultPage:
         cur = conn.cursor(pymysql.cursors.SSCursor)
-        cur.execute(statement)
+        self._send_user(cur, statement, fetch=False)
         if cur.description is None:
             rowcount = cur.rowcount if cur.rowcount is not None and cur.rowcount >= 0 else None
             cur.close()
@@ -902,11 +1022,6 @@ def _statement_facts(stat: StatementStat) -> dict[str, Any]:
         "no_index_used": stat.no_index_used or 0,
         "no_good_index_used": stat.no_good_index_used or 0,
     }
-
-
-def _short(statement: str, width: int = 120) -> str:
-    flat = " ".join(mask_statement(statement).split())  # messages never carry a typed password
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 __all__ = ["MySQLAdapter", "flavor_and_version"]

@@ -48,9 +48,8 @@ from tui.core.session import (
     ServerInfo,
     StatementStat,
 )
-from tui.core.sideeffects import READ_ONLY_HINT
 from tui.core.sqllex import LexSettings
-from tui.core.sqltext import first_word, mask_statement
+from tui.core.sqltext import first_word, short_statement
 
 _EXPLAIN_PREFIX = re.compile(
     r"^\s*explain\s*(\((?:[^()]|\([^()]*\))*\)\s*|(?:(?:analy[sz]e|verbose|costs|buffers)\s+)*)", re.I
@@ -522,7 +521,7 @@ class PostgresAdapter(Adapter):
             raise UsageError("nothing to explain: the statement is empty")
         # A typed "EXPLAIN ANALYZE …" asks for ANALYZE: honour it, with the same safety checks.
         analyze = analyze or explain_prefix_analyzes(query)
-        checked = self._gate(statement, ANALYZE if analyze else EXPLAIN)
+        checked = self.gate(statement, ANALYZE if analyze else EXPLAIN)
         writes = checked.writes
         version = self.server.version_num if self.server else 150000
         has_params = bool(_PARAM.search(statement))
@@ -534,13 +533,13 @@ class PostgresAdapter(Adapter):
         if analyze and writes:
             if not self.spec.read_write:
                 raise ReadOnlyViolation(
-                    f"EXPLAIN ANALYZE would execute a statement that writes: {_short(statement)}",
+                    f"EXPLAIN ANALYZE would execute a statement that writes: {short_statement(statement)}",
                     hint="start dbscope with --read-write; the statement then runs in a transaction "
                     "that is rolled back",
                 )
             if not allow_writes:
                 raise UsageError(
-                    f"EXPLAIN ANALYZE of a statement that writes needs confirmation: {_short(statement)}",
+                    f"EXPLAIN ANALYZE of a statement that writes needs confirmation: {short_statement(statement)}",
                     hint="it runs inside a transaction that is always rolled back",
                 )
         generic = has_params and not analyze
@@ -603,24 +602,6 @@ class PostgresAdapter(Adapter):
                 if name == r["proname"] or name == f"{r['nspname']}.{r['proname']}":
                     found[name] = reason
         return found
-
-    def _gate(self, statement: str, purpose: str) -> Review:
-        """Review ``statement`` and raise what the gate refuses (before anything is sent)."""
-        checked = self.review(statement, purpose)
-        assert checked is not None
-        if checked.refusal and checked.read_only_refusal:
-            raise ReadOnlyViolation(f"{checked.refusal}: {_short(statement)}", hint=READ_ONLY_HINT)
-        if checked.refusal:
-            raise UsageError(checked.refusal, hint="run the statements one by one")
-        if purpose == ANALYZE and checked.writes:
-            writes = "; ".join(checked.statements[0].writes)
-            if not self.spec.read_write:
-                raise ReadOnlyViolation(
-                    f"EXPLAIN ANALYZE would execute a statement that writes ({writes}): {_short(statement)}",
-                    hint="start dbscope with --read-write; the statement then runs in a transaction "
-                    "that is rolled back",
-                )
-        return checked
 
     def _send_user(
         self, conn: psycopg.Connection[Any], sql: str, limit: int | None = None, *, drain: bool = False
@@ -757,7 +738,7 @@ class PostgresAdapter(Adapter):
                 title="No hypothetical indexes",
             )
         statement = strip_explain(query)
-        self._gate(statement, EXPLAIN)
+        self.gate(statement, EXPLAIN)
         generic = bool(_PARAM.search(statement))
         # GENERIC_PLAN exists from PostgreSQL 16; before, a $n statement is prepared as a generic plan.
         legacy = generic and (self.server.version_num if self.server else 150000) < 160000
@@ -795,7 +776,7 @@ class PostgresAdapter(Adapter):
         statement = query.strip().rstrip(";").strip()
         if not statement:
             raise UsageError("nothing to run: the statement is empty")
-        checked = self._gate(statement, RUN)
+        checked = self.gate(statement, RUN)
         started = time.perf_counter()
         with self._query_lock:
             conn = self._query_conn()
@@ -942,11 +923,6 @@ def explain_prefix_analyzes(query: str) -> bool:
         return False
     options = match.group(0).lower()
     return bool(re.search(r"\banaly[sz]e\b(?!\s+(off|false|0)\b)", options))
-
-
-def _short(statement: str, width: int = 120) -> str:
-    flat = " ".join(mask_statement(statement).split())  # messages never carry a typed password
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def _hypopg_ddl(ddl: str) -> str:

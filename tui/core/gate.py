@@ -286,9 +286,12 @@ def _judge(
 
     dialect = "mysql" if settings.family == MYSQL else "postgres"
     toks = stmt.tokens
+    # The statement as the server reads it: comments gone (nested ones too), executable MySQL comments
+    # unwrapped; the older classifiers below read this text, not the raw one.
+    clean = " ".join(t.text for t in toks)
     tx = transaction_control(toks, settings)
     session = session_change(toks, settings)
-    effect = side_effect(stmt.text, dialect)
+    effect = side_effect(clean, dialect)
     if tx:
         stmt.writes.append(tx)
         stmt.not_undone.append(tx)
@@ -306,7 +309,7 @@ def _judge(
         base = name.rsplit(".", 1)[-1]
         if dialect == "postgres" and _SEQUENCE_FUNCTIONS.get(base):
             stmt.not_undone.append(f"{base}() changes a sequence, which a rollback does not undo")
-    if not stmt.writes and statement_may_write(stmt.text, dialect):
+    if not stmt.writes and statement_may_write(clean, dialect):
         stmt.writes.append(_kind(stmt.head))
     if purpose in (EXPLAIN, ANALYZE) and tx:
         stmt.refusal = f"EXPLAIN cannot take transaction control ({tx})"

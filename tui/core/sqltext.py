@@ -183,3 +183,10 @@ def mask_statement(sql: str) -> str:
         head, tail = sql[: found.start()], sql[found.start() :]
         sql = head + _LITERAL.sub("'***'", tail)
     return mask_secrets(sql)
+
+
+def short_statement(statement: str, width: int = 120) -> str:
+    """``statement`` on one line, cut to ``width`` with an ellipsis, every typed password masked: the
+    one helper for every message, toast and confirmation title that quotes a statement."""
+    flat = " ".join(mask_statement(statement).split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -23,6 +23,7 @@ from tui.core.errors import (
     UsageError,
 )
 from tui.core.finding import SEVERITY_RANK, Finding
+from tui.core.sqltext import short_statement
 
 if TYPE_CHECKING:
     from tui.adapters.base import Adapter
@@ -133,13 +134,6 @@ def _engine(adapter: Adapter) -> str:
     return server.engine if server is not None and server.engine else adapter.engine
 
 
-def _short(statement: str, width: int = 100) -> str:
-    from tui.core.sqltext import mask_statement
-
-    flat = " ".join(mask_statement(statement).split())  # messages never carry a typed password
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
 def _print_plan(plan: Plan, findings: list[Finding], args: argparse.Namespace) -> None:
     from tui.headless import plan_output
 
@@ -182,7 +176,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             if not args.read_write:
                 hint += "; the session must also be opened with --read-write"
             raise UsageError(
-                f"EXPLAIN ANALYZE executes the statement, and this one writes: {_short(query)!r}; "
+                f"EXPLAIN ANALYZE executes the statement, and this one writes: {short_statement(query, 100)!r}; "
                 "add --yes to confirm",
                 hint=hint,
             )
@@ -358,7 +352,7 @@ def _top_text(engine: str, rows: list[dict[str, Any]], args: argparse.Namespace)
                 fmt.ms(stat.mean_time_ms),
                 fmt.ms(stat.max_time_ms),
                 fmt.num(stat.rows),
-                _short(stat.query, 80),
+                short_statement(stat.query, 80),
             )
         )
     widths = [max(len(r[c]) for r in table) for c in range(len(header) - 1)]
@@ -371,7 +365,7 @@ def _top_text(engine: str, rows: list[dict[str, Any]], args: argparse.Namespace)
         lines += _impact_order(rows)
         for i, row in enumerate(rows, 1):
             lines.append("")
-            lines.append(f"#{i} {_short(row['stat'].query, 100)}")
+            lines.append(f"#{i} {short_statement(row['stat'].query, 100)}")
             if row["error"]:
                 lines.append(f"  could not explain it: {row['error']}")
             else:

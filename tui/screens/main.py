@@ -18,6 +18,7 @@ from textual.widgets import Static, TabbedContent, TabPane, Tabs
 from tui.clipboard import copy_text, save_and_notify
 from tui.core.catalog import CatalogNode
 from tui.core.errors import DbscopeError, Disconnected
+from tui.core.sqltext import short_statement
 from tui.messages import (
     CancelFinished,
     Connected,
@@ -78,13 +79,6 @@ class LateFooter(FittedFooter):
     def on_mount(self) -> None:
         # Textual also runs Footer.on_mount (every class of the MRO gets the message).
         self.bindings_changed(self.screen)
-
-
-def _short(statement: str, width: int = 60) -> str:
-    from tui.core.sqltext import mask_statement
-
-    text = " ".join(mask_statement(statement).split())  # never a typed password on screen
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class MainScreen(WorkbenchMixin, Screen[None]):
@@ -644,7 +638,7 @@ class MainScreen(WorkbenchMixin, Screen[None]):
                 ConfirmModal(
                     "EXPLAIN ANALYZE runs this statement",
                     message,
-                    detail=_short(query, 400),
+                    detail=short_statement(query, 400),
                     confirm_label="Run and roll back" if not outside else "Run it",
                 ),
                 confirmed,
@@ -693,7 +687,9 @@ class MainScreen(WorkbenchMixin, Screen[None]):
             self.post_message(WorkFailed(exc, "advising on the plan"))
             return
         if not worker.is_cancelled:
-            self.post_message(FindingsReady(list(findings), f"plan of {_short(query, 40)}", for_plan=True))
+            self.post_message(
+                FindingsReady(list(findings), f"plan of {short_statement(query, 40)}", for_plan=True)
+            )
 
     # -- the query editor's requests --------------------------------------------------------------
     def on_query_editor_explain_requested(self, message: QueryEditor.ExplainRequested) -> None:
@@ -720,7 +716,7 @@ class MainScreen(WorkbenchMixin, Screen[None]):
                 ConfirmModal(
                     "This statement writes",
                     "Run it on the server? This session is READ-WRITE; the change is committed.",
-                    detail=_short(query, 400),
+                    detail=short_statement(query, 400),
                     confirm_label="Run it",
                 ),
                 confirmed,

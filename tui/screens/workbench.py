@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tui.core.errors import Cancelled, DbscopeError, Disconnected
 from tui.core.session import ResultPage, StatementStat
+from tui.core.sqltext import short_statement
 from tui.core.topstat import MYSQL_SAMPLES_HINT, statement_to_explain
 from tui.messages import (
     Connected,
@@ -55,11 +56,6 @@ PG_VALUES_HELP = (
     "No generic plan could be made of this normalized statement ({reason}). Replace each $1, $2… with "
     "a representative value (a typical customer id, a real status…). ctrl+e explains it, escape cancels."
 )
-
-
-def _short(statement: str, width: int = 60) -> str:
-    text = " ".join(statement.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _status_of(error: BaseException | None, cancelled: bool) -> str:
@@ -157,7 +153,7 @@ class WorkbenchMixin:
         if error is not None:
             if cancelled and not isinstance(error, Cancelled):
                 error = Cancelled(
-                    f"{_short(query, 80)} was cancelled", hint="the server was asked to stop it"
+                    f"{short_statement(query, 80)} was cancelled", hint="the server was asked to stop it"
                 )
             self.post_message(StatementFailed(error, query, kind))
 
@@ -191,12 +187,12 @@ class WorkbenchMixin:
             hint = f" ({error.hint})" if error.hint else ""
             self.notify(
                 f"{error.message}{hint}",
-                title=f"Cancelled: {_short(message.query, 40)}",
+                title=f"Cancelled: {short_statement(message.query, 40)}",
                 severity="warning",
                 markup=False,
             )
             return
-        self._show_error(error, f"{verb} {_short(message.query, 40)!r}")
+        self._show_error(error, f"{verb} {short_statement(message.query, 40)!r}")
 
     def on_history_recorded(self, message: HistoryRecorded) -> None:
         view = self._history_widget
@@ -321,7 +317,7 @@ class WorkbenchMixin:
             return
         if not choice.needs_values:
             self.notify(
-                f"{_short(stat.query, 60)}: {choice.reason}.",
+                f"{short_statement(stat.query, 60)}: {choice.reason}.",
                 title="Nothing to explain",
                 severity="warning",
                 markup=False,
