@@ -115,9 +115,9 @@ def test_b1_the_sender_itself_cannot_run_two_statements(pg_server: LiveServer, p
     adapter = open_pg(pg_victim, read_write=True)
     try:
         conn = adapter._query_conn()
-        with pytest.raises(Exception, match="multiple commands|cannot insert multiple"):
+        with pytest.raises(Exception, match=r"multiple commands|cannot insert multiple"):
             adapter._send_user(conn, "SELECT 1; DELETE FROM victim")
-        with pytest.raises(Exception, match="multiple commands|cannot insert multiple"):
+        with pytest.raises(Exception, match=r"multiple commands|cannot insert multiple"):
             adapter._send_user(conn, "EXPLAIN SELECT 1; DELETE FROM victim")
     finally:
         adapter.close()
