@@ -160,3 +160,15 @@ class ProfileFailed(Message):
         super().__init__()
         self.error = error
         self.label = label
+
+
+class StatementReviewed(Message):
+    """The gate's review of a statement the user asked to run or explain (``tui.core.gate.Review``,
+    None for MongoDB); the screen then refuses, confirms or sends it."""
+
+    def __init__(self, review: object, query: str, action: str, options: dict[str, object]) -> None:
+        super().__init__()
+        self.review = review
+        self.query = query
+        self.action = action  # "run" | "explain" | "analyze"
+        self.options = options

@@ -211,8 +211,8 @@ async def test_read_only_session_refuses_every_write_on_every_path(target: Targe
             # 2. EXPLAIN: plans it (or fails to parse it) without executing it
             await _attempt(pilot, app, statement, "ctrl+e")
             attempts += 1
-            # 3. EXPLAIN ANALYZE, confirmation accepted: still refused in a read-only session
-            status = await _attempt(pilot, app, statement, "f6", confirm=True)
+            # 3. EXPLAIN ANALYZE: refused at once in a read-only session, never asked first
+            status = await _attempt(pilot, app, statement, "f6")
             attempts += 1
             assert status.startswith("error:") and _refused(status), (statement, status)
             assert target.state() == INITIAL, statement

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tui.core.sqllex import LexSettings, split
+
 _READ_ONLY_HEADS = frozenset({"select", "values", "table", "show", "explain", "with", "describe", "desc"})
 _WRITE_WORDS = re.compile(
     r"\b(insert|update|delete|merge|truncate|drop|alter|create|grant|revoke|copy|call|do|lock|"
@@ -21,73 +23,12 @@ class Statement:
     end: int  # offset one past the terminating ';' (or the buffer's end)
 
 
-def split_statements(buffer: str) -> list[Statement]:
-    """Split on semicolons outside quotes, dollar quotes and comments. Empty statements are dropped."""
-    out: list[Statement] = []
-    i, n, start = 0, len(buffer), 0
-    while i < n:
-        ch = buffer[i]
-        if ch in ("'", '"', "`"):
-            i = _skip_quoted(buffer, i, ch)
-            continue
-        if ch == "-" and buffer.startswith("--", i):
-            nl = buffer.find("\n", i)
-            i = n if nl < 0 else nl + 1
-            continue
-        if ch == "#" and _line_start_or_space(buffer, i):
-            nl = buffer.find("\n", i)
-            i = n if nl < 0 else nl + 1
-            continue
-        if ch == "/" and buffer.startswith("/*", i):
-            close = buffer.find("*/", i + 2)
-            i = n if close < 0 else close + 2
-            continue
-        if ch == "$":
-            match = re.match(r"\$[A-Za-z_]*\$", buffer[i:])
-            if match:
-                tag = match.group(0)
-                close = buffer.find(tag, i + len(tag))
-                i = n if close < 0 else close + len(tag)
-                continue
-        if ch == ";":
-            _append(out, buffer, start, i + 1)
-            start = i + 1
-        i += 1
-    _append(out, buffer, start, n)
-    return out
-
-
-def _line_start_or_space(buffer: str, i: int) -> bool:
-    # MySQL '#' comments; PostgreSQL uses '#' as an operator, which never starts a token after space
-    # followed by a space in practice. Only treat '#' as a comment at a line start.
-    j = i - 1
-    while j >= 0 and buffer[j] in " \t":
-        j -= 1
-    return j < 0 or buffer[j] == "\n"
-
-
-def _skip_quoted(buffer: str, i: int, quote: str) -> int:
-    j = i + 1
-    n = len(buffer)
-    while j < n:
-        if buffer[j] == quote:
-            if j + 1 < n and buffer[j + 1] == quote:
-                j += 2
-                continue
-            return j + 1
-        if buffer[j] == "\\" and quote == "'" and j + 1 < n:
-            j += 2
-            continue
-        j += 1
-    return n
-
-
-def _append(out: list[Statement], buffer: str, start: int, end: int) -> None:
-    chunk = buffer[start:end]
-    stripped = strip_comments(chunk).strip().rstrip(";").strip()
-    if stripped:
-        lead = len(chunk) - len(chunk.lstrip())
-        out.append(Statement(chunk.strip(), start + lead, end))
+def split_statements(buffer: str, settings: LexSettings | None = None) -> list[Statement]:
+    """Split where the server would (``tui.core.sqllex``: the engine's quotes, dollar quotes, nested
+    comments, ``#`` on MySQL only). Empty statements are dropped; a leading comment stays with its
+    statement."""
+    pieces, _ = split(buffer, settings)
+    return [Statement(buffer[p.start : p.end].strip(), p.start, p.end) for p in pieces]
 
 
 def strip_comments(sql: str) -> str:
@@ -95,9 +36,9 @@ def strip_comments(sql: str) -> str:
     return re.sub(r"--[^\n]*", " ", sql)
 
 
-def statement_at(buffer: str, offset: int) -> Statement | None:
+def statement_at(buffer: str, offset: int, settings: LexSettings | None = None) -> Statement | None:
     """The statement containing ``offset``; at a gap, the nearest statement before it."""
-    statements = split_statements(buffer)
+    statements = split_statements(buffer, settings)
     if not statements:
         return None
     previous = statements[0]

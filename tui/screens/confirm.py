@@ -1,4 +1,5 @@
-"""A yes/no confirmation modal that names exactly what will happen (writes, EXPLAIN ANALYZE…)."""
+"""A yes/no confirmation modal that names exactly what will happen (writes, EXPLAIN ANALYZE…): the whole
+text, scrollable, never cut."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -29,9 +30,10 @@ class ConfirmModal(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-body", classes="modal-body") as body:
             body.border_title = self.title_text
-            yield Static(self.message, id="confirm-message")
+            yield Static(self.message, id="confirm-message", markup=False)
             if self.detail:
-                yield Static(self.detail, id="confirm-detail", markup=False)
+                with VerticalScroll(id="confirm-scroll"):
+                    yield Static(self.detail, id="confirm-detail", markup=False)
             with Horizontal(classes="modal-buttons"):
                 yield Button(f"{self.confirm_label} (y)", variant="warning", id="confirm-yes")
                 yield Button("Cancel (n)", variant="primary", id="confirm-no")

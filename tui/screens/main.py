@@ -18,6 +18,7 @@ from textual.widgets import Static, TabbedContent, TabPane, Tabs
 from tui.clipboard import copy_text, save_and_notify
 from tui.core.catalog import CatalogNode
 from tui.core.errors import DbscopeError, Disconnected
+from tui.core.gate import Review
 from tui.core.sqltext import short_statement
 from tui.messages import (
     CancelFinished,
@@ -29,6 +30,7 @@ from tui.messages import (
     OpenObject,
     PlanReady,
     ResultsReady,
+    StatementReviewed,
     WorkFailed,
 )
 from tui.screens.error import error_parts
@@ -615,36 +617,85 @@ class MainScreen(WorkbenchMixin, Screen[None]):
         if adapter is None or not self.status.connected:
             self.notify("Not connected.", title="EXPLAIN", severity="warning")
             return
-        # MongoDB refuses a write before sending anything (explain never applies one): no "run and
-        # roll back" question, which only SQL's transactions can honour.
-        if analyze and self._engine != "mongodb" and adapter.statement_writes(query):
-            from tui.screens.confirm import ConfirmModal
+        options: dict[str, object] = {"calls": calls, "mean_time_ms": mean_time_ms}
+        self._review(query, "analyze" if analyze else "explain", options)
 
-            def confirmed(yes: bool | None) -> None:
-                if yes:
-                    self._run_explain(query, True, True, calls, mean_time_ms)
-
-            from tui.core.sideeffects import refusal
-
-            dialect = "postgres" if self._engine == "postgresql" else "mysql"
-            outside = refusal(query, dialect)
-            message = (
-                "This statement changes data. EXPLAIN ANALYZE executes it inside a transaction that "
-                "is always rolled back."
-            )
-            if outside:
-                message += f" What it does outside the transaction is not undone: {outside}"
-            self.app.push_screen(
-                ConfirmModal(
-                    "EXPLAIN ANALYZE runs this statement",
-                    message,
-                    detail=short_statement(query, 400),
-                    confirm_label="Run and roll back" if not outside else "Run it",
-                ),
-                confirmed,
-            )
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, group="review", description="reading the statement"
+    )
+    def _review(self, query: str, action: str, options: dict[str, object]) -> None:
+        """The gate's review (it may look functions up in the catalog: a driver call, so a worker)."""
+        adapter = self.dbscope.adapter
+        if adapter is None:
             return
-        self._run_explain(query, analyze, False, calls, mean_time_ms)
+        try:
+            checked = adapter.review(query, "run" if action == "run" else action, many=action == "run")
+        except Exception as exc:
+            self.post_message(WorkFailed(exc, "reading the statement"))
+            return
+        self.post_message(StatementReviewed(checked, query, action, options))
+
+    def on_statement_reviewed(self, message: StatementReviewed) -> None:
+        """Refuse at once what the session cannot send; confirm every write, naming each; send the rest."""
+        from tui.core.gate import Review
+
+        checked = message.review if isinstance(message.review, Review) else None
+        query, action, options = message.query, message.action, message.options
+        calls = options.get("calls") if isinstance(options.get("calls"), int) else None
+        mean = options.get("mean_time_ms")
+        mean_ms = float(mean) if isinstance(mean, int | float) else None
+
+        def send() -> None:
+            if action == "run":
+                self._run_query(query)
+            else:
+                self._run_explain(query, action == "analyze", True, calls, mean_ms)
+
+        if checked is None:  # MongoDB: the adapter refuses a write before sending anything
+            if action == "run":
+                self._run_query(query)
+            else:
+                self._run_explain(query, action == "analyze", False, calls, mean_ms)
+            return
+        title = {"run": "Run", "explain": "EXPLAIN", "analyze": "EXPLAIN ANALYZE"}[action]
+        read_write = bool(self.dbscope.spec and self.dbscope.spec.read_write)
+        refusal = checked.refusal
+        if refusal is None and checked.writes and not read_write and action == "analyze":
+            refusal = "EXPLAIN ANALYZE executes the statement, and a read-only session does not run writes"
+        if refusal is not None:
+            # Refused before anything is sent, and before any question: written to the history like
+            # every attempt, and shown where the outcome of the action would be.
+            from tui.core.errors import ReadOnlyViolation, UsageError
+            from tui.core.sideeffects import READ_ONLY_HINT
+
+            error: Exception = (
+                ReadOnlyViolation(f"{refusal}: {short_statement(query)}", hint=READ_ONLY_HINT)
+                if not read_write and (checked.read_only_refusal or checked.refusal is None)
+                else UsageError(refusal, hint="run the statements one by one")
+            )
+            self.record_statement(query, action, time.perf_counter(), error=error)
+            return
+        needs_confirmation = checked.writes and (action == "analyze" or (action == "run" and read_write))
+        if not needs_confirmation:
+            send()
+            return
+        from tui.screens.confirm import ConfirmModal
+
+        message_text, label = _confirmation_text(checked, action)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                send()
+
+        self.app.push_screen(
+            ConfirmModal(
+                f"{title} runs {'this statement' if len(checked.statements) == 1 else 'these statements'}",
+                message_text,
+                detail=_statements_detail(checked),
+                confirm_label=label,
+            ),
+            confirmed,
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="explain", description="running EXPLAIN")
     def _run_explain(
@@ -699,30 +750,13 @@ class MainScreen(WorkbenchMixin, Screen[None]):
         self.run_statement(message.query, may_write=message.may_write)
 
     def run_statement(self, query: str, *, may_write: bool = False) -> None:
-        """Run ``query`` (capped); a statement that writes needs --read-write and a confirmation."""
+        """Run ``query`` (capped) after the gate's review: refused at once when the session cannot run
+        it, confirmed when it writes (--read-write), each statement of a selection sent on its own."""
         adapter = self.dbscope.adapter
-        spec = self.dbscope.spec
         if adapter is None or not self.status.connected:
             self.notify("Not connected.", title="Run", severity="warning")
             return
-        if may_write and spec is not None and spec.read_write:
-            from tui.screens.confirm import ConfirmModal
-
-            def confirmed(yes: bool | None) -> None:
-                if yes:
-                    self._run_query(query)
-
-            self.app.push_screen(
-                ConfirmModal(
-                    "This statement writes",
-                    "Run it on the server? This session is READ-WRITE; the change is committed.",
-                    detail=short_statement(query, 400),
-                    confirm_label="Run it",
-                ),
-                confirmed,
-            )
-            return
-        self._run_query(query)
+        self._review(query, "run", {})
 
     @work(
         thread=True, exclusive=True, exit_on_error=False, group="query", description="running the statement"
@@ -735,7 +769,12 @@ class MainScreen(WorkbenchMixin, Screen[None]):
         started = time.perf_counter()
         try:
             assert adapter is not None
-            page = adapter.run(query, limit=self.dbscope.settings.result_limit)
+            checked = adapter.review(query, many=True)
+            statements = [s.text for s in checked.statements] if checked is not None else [query]
+            for statement in statements:  # one statement per call; the last one's rows are shown
+                page = adapter.run(statement, limit=self.dbscope.settings.result_limit)
+                if worker.is_cancelled:
+                    break
         except Exception as exc:
             # History, and the reason in the results footer (or "cancelled"), even after the cancel key.
             self.record_statement(query, "run", started, error=exc, cancelled=worker.is_cancelled)
@@ -960,3 +999,32 @@ def _where(user: str, spec: ConnectionSpec, database: str) -> str:
     port = f":{spec.port}" if spec.port else ""
     who = f"{user}@" if user else ""
     return f"{who}{host}{port}/{database}" if database else f"{who}{host}{port}"
+
+
+def _confirmation_text(checked: Review, action: str) -> tuple[str, str]:
+    """The confirmation's message and button label: how many statements, how many write, and what a
+    rollback does not undo."""
+    count, writing = len(checked.statements), len(checked.writing)
+    lead = f"{count} statement{'s' if count != 1 else ''}, {writing} of them writing. "
+    if count == 1:
+        lead = "This statement writes. "
+    if action == "analyze":
+        undone = sorted({n for s in checked.statements for n in s.not_undone})
+        text = lead + "EXPLAIN ANALYZE executes it inside a transaction that is always rolled back."
+        if undone:
+            text += " What it does outside the transaction is not undone: " + "; ".join(undone) + "."
+            return text, "Run it"
+        return text, "Run and roll back"
+    return lead + "This session is READ-WRITE: each runs on its own and is committed.", "Run it"
+
+
+def _statements_detail(checked: Review) -> str:
+    """Every statement in full (the modal scrolls), each write named with its reasons."""
+    from tui.core.connspec import mask_secrets
+    from tui.core.sqltext import mask_statement
+
+    parts = []
+    for i, stmt in enumerate(checked.statements, 1):
+        mark = "WRITES: " + "; ".join(stmt.writes) if stmt.writes else "reads"
+        parts.append(f"[{i}/{len(checked.statements)}] {mark}\n{mask_secrets(mask_statement(stmt.text))}")
+    return "\n\n".join(parts)

@@ -41,6 +41,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import TextArea
 
+from tui.core.sqllex import MYSQL, POSTGRES, LexSettings
 from tui.core.sqltext import split_statements, statement_at, statement_may_write
 
 SQL_ENGINES = ("postgresql", "mysql", "mariadb")
@@ -212,10 +213,14 @@ class QueryEditor(TextArea):
         offset = self.document.get_index_from_location(self.cursor_location)
         if self._engine not in SQL_ENGINES:
             return mongo_statement_at(self.text, offset)
-        statement = statement_at(self.text, offset)
+        statement = statement_at(self.text, offset, self._lex_settings())
         if statement is None:
             return None
         return statement.text.rstrip(";").strip() or None
+
+    def _lex_settings(self) -> LexSettings:
+        """How the engine's server reads the buffer (where one statement ends)."""
+        return LexSettings(family=MYSQL if self._engine in ("mysql", "mariadb") else POSTGRES)
 
     def _may_write(self, query: str) -> bool:
         if self._engine in SQL_ENGINES:
