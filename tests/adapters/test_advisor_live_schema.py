@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.live import LiveServer
+from tests.live import LiveServer, db_name
 from tui.adapters.postgres import PostgresAdapter
 from tui.advisor.api import advise_plan, advise_schema
 from tui.advisor.ddl import migration_script
@@ -49,7 +49,7 @@ INVALID = "CREATE INDEX CONCURRENTLY orders_inverse_idx ON shop.orders ((1 / (n 
 
 
 def dbname(url: str) -> str:
-    return url.rsplit("/", 1)[1]
+    return db_name(url)
 
 
 def facts_of(url: str) -> tuple[SchemaFacts, PostgresAdapter]:

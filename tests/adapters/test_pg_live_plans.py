@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.live import LiveServer
+from tests.live import LiveServer, db_name
 from tui.cli import main
 from tui.core.plan import Plan, PlanNode
 from tui.plans.detect import parse_plan
@@ -448,7 +448,7 @@ def test_cli_top(db: str, capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_advise_markdown(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = cli(capsys, "advise", db, "--format", "markdown")
     assert code == 0, err
-    assert out.startswith("# ") and db.rsplit("/", 1)[-1] in out.splitlines()[0]
+    assert out.startswith("# ") and db_name(db) in out.splitlines()[0]
 
 
 @pytest.fixture(scope="module")
