@@ -117,7 +117,8 @@ def test_every_seeded_defect_is_found_with_server_numbers(defects: str, pg_serve
     assert dead.object == "shop.churn" and dead.evidence["dead_rows"] == 20_000
     assert dead.evidence["live_rows"] == 20_000 and dead.evidence["dead_pct"] == 50.0
     assert dead.severity == "critical"
-    # The statistics of a database created seconds ago are too young to call an index unused.
+    # The statistics of a database created seconds ago (its window starts there: tests.live) are too
+    # young to call an index unused.
     [window] = found["pg.unused-index-window"]
     assert window.evidence["stats_age_days"] < 7 and "pg.unused-index" not in found
 
