@@ -436,13 +436,16 @@ def test_cli_advise_json(db: str, capsys: pytest.CaptureFixture[str]) -> None:
         ]
 
 
-def test_cli_top(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_top(db: str, workload_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # No pg_stat_statements in this database (whatever the server preloads): one clear line, exit 3.
     code, out, err = cli(capsys, "top", db, "--format", "json", "--limit", "5")
-    if code == 0:
-        document = json.loads(out)
-        assert list(document) == ["engine", "statements"] and len(document["statements"]) <= 5
-    else:  # pg_stat_statements not loaded on this server: one clear line, exit 3
-        assert code == 3 and err.count("\n") == 1 and "Traceback" not in err
+    assert code == 3 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert "CREATE EXTENSION pg_stat_statements" in err, err
+    # A database that keeps them: the JSON document, capped at the limit.
+    code, out, err = cli(capsys, "top", workload_url, "--format", "json", "--limit", "5")
+    assert code == 0, err
+    document = json.loads(out)
+    assert list(document) == ["engine", "statements"] and 0 < len(document["statements"]) <= 5
 
 
 def test_cli_advise_markdown(db: str, capsys: pytest.CaptureFixture[str]) -> None:
