@@ -104,6 +104,24 @@ def ps_mariadb() -> Iterator[MariaDB]:
 
 
 @pytest.fixture(scope="session")
+def plain_mariadb() -> Iterator[LiveServer]:
+    """A throwaway mariadbd with performance_schema and userstat off, said explicitly, for tests of what
+    dbscope does without statement digests and index usage: the shared service may have either on."""
+    server = make_mariadb({"performance-schema": "OFF", "userstat": "OFF"})
+    if server is None:
+        unavailable("MariaDB server binaries (mariadb-install-db, mariadbd) are not installed")
+    assert server is not None
+    yield LiveServer("mysql", server.url())
+    server.destroy()
+
+
+@pytest.fixture
+def plain_mariadb_scratch(plain_mariadb: LiveServer) -> Iterator[str]:
+    """A fresh database for one test on ``plain_mariadb``."""
+    yield from plain_mariadb.scratch_database(f"dbscope_t_{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture(scope="session")
 def mysql_server() -> LiveServer:
     server = find_mysql()
     if server is None:

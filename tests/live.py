@@ -64,6 +64,11 @@ class LiveServer:
     def scratch_database(self, name: str) -> Iterator[str]:
         quoted = f'"{name}"' if self.engine == "postgresql" else f"`{name}`"
         self.execute(f"CREATE DATABASE {quoted}")
+        if self.engine == "postgresql":
+            # A new database's stats_reset is NULL, so the usage-statistics window the advisor judges
+            # (unused indexes) would be the server's uptime: days on a long-running service, minutes on
+            # a fresh one. Start every test database's window at its creation.
+            self.execute("SELECT pg_stat_reset()", name)
         try:
             yield self.url_for(name)
         finally:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from tests.live import LiveServer
+from tests.live import LiveServer, db_name
 from tui.adapters.postgres import PostgresAdapter
 from tui.advisor.api import advise_plan, advise_query
 from tui.advisor.plan_diff import PlanDiff, render_plan_diff_text
@@ -46,7 +46,7 @@ QUERY = "SELECT id, total FROM shop.orders WHERE customer_id = 42 AND status = '
 
 
 def dbname(url: str) -> str:
-    return url.rsplit("/", 1)[1]
+    return db_name(url)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.live import LiveServer
+from tests.live import LiveServer, db_name
 from tui.advisor.api import advise_plan
 from tui.advisor.context import PlanContext
 from tui.advisor.rules import pg_plan_misestimate, pg_plan_overheads, pg_plan_spill, pg_plan_workers
@@ -34,7 +34,7 @@ ANALYZE items; ANALYZE tags;
 
 @pytest.fixture
 def conn(pg_server: LiveServer, pg_scratch: str) -> Iterator[psycopg.Connection[Any]]:
-    pg_server.execute(SCHEMA, pg_scratch.rsplit("/", 1)[1])
+    pg_server.execute(SCHEMA, db_name(pg_scratch))
     with psycopg.connect(pg_scratch, autocommit=True) as connection:
         yield connection
 

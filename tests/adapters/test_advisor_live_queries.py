@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.live import LiveServer
+from tests.live import LiveServer, db_name
 from tui.adapters.postgres import PostgresAdapter
 from tui.advisor.api import advise_plan
 from tui.core.connspec import parse_url
@@ -33,8 +33,8 @@ CREATE INDEX users_email_idx ON users (email);
 
 @pytest.fixture
 def db(pg_server: LiveServer, pg_scratch: str) -> str:
-    pg_server.execute(SCHEMA, pg_scratch.rsplit("/", 1)[1])
-    pg_server.execute("VACUUM ANALYZE users", pg_scratch.rsplit("/", 1)[1])
+    pg_server.execute(SCHEMA, db_name(pg_scratch))
+    pg_server.execute("VACUUM ANALYZE users", db_name(pg_scratch))
     return pg_scratch
 
 

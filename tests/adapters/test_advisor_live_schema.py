@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.live import LiveServer
+from tests.live import LiveServer, db_name
 from tui.adapters.postgres import PostgresAdapter
 from tui.advisor.api import advise_plan, advise_schema
 from tui.advisor.ddl import migration_script
@@ -49,7 +49,7 @@ INVALID = "CREATE INDEX CONCURRENTLY orders_inverse_idx ON shop.orders ((1 / (n 
 
 
 def dbname(url: str) -> str:
-    return url.rsplit("/", 1)[1]
+    return db_name(url)
 
 
 def facts_of(url: str) -> tuple[SchemaFacts, PostgresAdapter]:
@@ -117,7 +117,8 @@ def test_every_seeded_defect_is_found_with_server_numbers(defects: str, pg_serve
     assert dead.object == "shop.churn" and dead.evidence["dead_rows"] == 20_000
     assert dead.evidence["live_rows"] == 20_000 and dead.evidence["dead_pct"] == 50.0
     assert dead.severity == "critical"
-    # The statistics of a database created seconds ago are too young to call an index unused.
+    # The statistics of a database created seconds ago (its window starts there: tests.live) are too
+    # young to call an index unused.
     [window] = found["pg.unused-index-window"]
     assert window.evidence["stats_age_days"] < 7 and "pg.unused-index" not in found
 

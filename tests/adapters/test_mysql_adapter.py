@@ -4,12 +4,16 @@ schema facts, EXPLAIN / ANALYZE parsed into trees, capped results and statement 
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.clusters import MariaDB
+from tests.conftest import unavailable
 from tests.live import LiveServer
 from tui.adapters.mysql import MySQLAdapter, flavor_and_version
 from tui.core.catalog import CatalogNode
@@ -108,7 +112,12 @@ def test_flavor_and_version_strings() -> None:
 def test_connect_through_the_unix_socket(weird: str, mysql_server: LiveServer) -> None:
     socket_path = mysql_server.execute("SELECT @@socket")[0][0]
     if not socket_path or not Path(socket_path).exists():
-        pytest.skip("the server has no local socket here")
+        unavailable("the test server has no local socket here")
+    # "localhost" means the socket the option files name: name this server's in ~/.my.cnf (the last
+    # file read), as its user would, since /etc/mysql's may name another server's (the shared one's).
+    home = Path(os.environ["HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / ".my.cnf").write_text(f"[client]\nsocket = {socket_path}\n", encoding="utf-8")
     user = urlsplit(weird).username or "root"
     for url in (
         f"mysql://{user}@localhost/{db_name(weird)}",
@@ -314,8 +323,6 @@ def test_schema_facts_in_bulk(adapter: MySQLAdapter) -> None:
     assert [i.name for i in by_name["nopk"].indexes] == ["ix_a"]
     assert by_name["Order Items"].referenced_by == [] and by_name["Customers"].referenced_by
     assert all(t.node.schema == facts.database for t in facts.tables)
-    if facts.server["index_usage_source"] is None:
-        assert facts.notes and facts.stats_age_days is None
 
 
 def test_databases_and_switch(adapter: MySQLAdapter) -> None:
@@ -376,24 +383,51 @@ def test_analyze_of_a_join_without_index(adapter: MySQLAdapter) -> None:
     assert join.children[0].rows_actual in (50, 100)
 
 
-def test_top_statements_needs_performance_schema(adapter: MySQLAdapter, mysql_server: LiveServer) -> None:
-    enabled = int(mysql_server.execute("SELECT @@performance_schema")[0][0])
-    if enabled:
-        adapter.run("SELECT COUNT(*) FROM nopk")
-        stats = adapter.top_statements(limit=5, sort="calls")
-        assert stats and all(s.calls >= 1 for s in stats)
-        return
+# What a server without performance_schema (and userstat) gives is tested on one that has them off
+# (plain_mariadb), what one with it gives on ps_mariadb: the shared service may have either.
+@pytest.fixture
+def plain_adapter(plain_mariadb: LiveServer, plain_mariadb_scratch: str) -> Iterator[MySQLAdapter]:
+    plain_mariadb.execute(WEIRD_SCHEMA, db_name(plain_mariadb_scratch))
+    a = open_adapter(plain_mariadb_scratch)
+    yield a
+    a.close()
+
+
+def test_top_statements_needs_performance_schema(plain_adapter: MySQLAdapter) -> None:
+    adapter = plain_adapter
     assert not adapter.capabilities.statement_stats
     with pytest.raises(QueryError) as off:
         adapter.top_statements()
     assert off.value.title == "No statement statistics"
     assert "performance_schema=ON" in (off.value.hint or "") and "[mysqld]" in (off.value.hint or "")
     assert "restart" in (off.value.hint or "")
+    # nor index usage: the facts say so, and judge no window
+    facts = adapter.schema_facts()
+    assert facts.server["index_usage_source"] is None
+    assert facts.notes and facts.stats_age_days is None
 
 
-def test_statistics_queries_are_valid_even_without_performance_schema(adapter: MySQLAdapter) -> None:
-    """The digest, index-usage and sys queries run on this server (empty when performance_schema is
-    off), so the paths that need performance_schema are at least valid SQL for it."""
+def test_top_statements_with_performance_schema(ps_mariadb: MariaDB) -> None:
+    server = LiveServer("mysql", ps_mariadb.url())
+    for url in server.scratch_database(f"dbscope_t_{uuid.uuid4().hex[:10]}"):
+        server.execute(WEIRD_SCHEMA, db_name(url))
+        adapter = open_adapter(url)
+        try:
+            assert adapter.capabilities.statement_stats
+            adapter.run("SELECT COUNT(*) FROM nopk")
+            stats = adapter.top_statements(limit=5, sort="calls")
+            assert stats and all(s.calls >= 1 for s in stats)
+            facts = adapter.schema_facts()
+            assert facts.server["index_usage_source"] == "performance_schema"
+            assert facts.stats_age_days is not None and facts.stats_age_days >= 0
+        finally:
+            adapter.close()
+
+
+def test_statistics_queries_are_valid_even_without_performance_schema(plain_adapter: MySQLAdapter) -> None:
+    """The digest, index-usage and sys queries run on a server with performance_schema and userstat off
+    (they return nothing there), so the paths that need them are at least valid SQL for it."""
+    adapter = plain_adapter
     from tui.adapters import mysql_catalog
     from tui.adapters.mysql import DIGEST_SORTS
 

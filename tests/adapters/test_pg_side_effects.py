@@ -47,6 +47,7 @@ class Bench:
     victim_app: str
     tag: str  # unique per test: file names, slot, origin, channel
     oid: int  # a large object that exists (for lo_export)
+    dblink: str  # libpq string of this server and database: dblink's defaults are the default socket
 
     def path(self, suffix: str) -> str:
         return f"/tmp/{self.tag}_{suffix}"
@@ -74,8 +75,8 @@ def _attempts(b: Bench) -> list[str]:
         "SELECT lo_import('/etc/hostname')",
         "SELECT lo_from_bytea(0, 'intruder')",
         f"SELECT pg_file_write('{b.path('adminpack')}', 'x', false)",
-        f"SELECT dblink_exec('dbname={b.database}', 'INSERT INTO w VALUES (1)')",
-        f"SELECT * FROM dblink('dbname={b.database}', 'INSERT INTO w VALUES (2) RETURNING id') AS x(id int)",
+        f"SELECT dblink_exec('{b.dblink}', 'INSERT INTO w VALUES (1)')",
+        f"SELECT * FROM dblink('{b.dblink}', 'INSERT INTO w VALUES (2) RETURNING id') AS x(id int)",
         "SELECT pg_advisory_lock(4242)",
         "SELECT pg_try_advisory_lock(4243)",
         f"SELECT pg_create_physical_replication_slot('{b.tag}')",
@@ -166,7 +167,13 @@ def bench(pg_server: LiveServer, pg_scratch: str) -> Iterator[Bench]:
 
     sleeper = threading.Thread(target=sleep, daemon=True)
     sleeper.start()
-    b = Bench(pg_scratch, database, pg_server, pid, victim_app, tag, oid)
+    # dblink connects from the server with libpq's defaults (the default socket and port 5432), which
+    # are another server unless this one is the distribution's default cluster: name this one.
+    [(socket_dir, port)] = pg_server.execute(
+        "SELECT split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port')"
+    )
+    dblink = f"dbname={database} host={socket_dir.strip() or '127.0.0.1'} port={port}"
+    b = Bench(pg_scratch, database, pg_server, pid, victim_app, tag, oid, dblink)
     deadline = time.monotonic() + 10
     while not str(_state(b)["victim"]).startswith("active:"):
         assert time.monotonic() < deadline, "the victim never started sleeping"
@@ -262,7 +269,7 @@ def test_read_write_session_lets_them_through_after_confirmation(bench: Bench) -
             adapter.explain(f"SELECT pg_cancel_backend({bench.victim_pid})", analyze=True)
         adapter.run("SELECT pg_advisory_lock(4242)")
         adapter.run(f"COPY t TO '{bench.path('copy')}'")
-        adapter.run(f"SELECT dblink_exec('dbname={bench.database}', 'INSERT INTO w VALUES (1)')")
+        adapter.run(f"SELECT dblink_exec('{bench.dblink}', 'INSERT INTO w VALUES (1)')")
         adapter.run("SELECT lo_from_bytea(0, 'intruder')")
         after = _state(bench)
         assert after["advisory_locks"] == 1 and after["dblink_rows"] == 1 and after["large_objects"] == 2

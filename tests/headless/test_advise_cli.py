@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.live import LiveServer
+from tests.live import LiveServer, db_name
 from tui.adapters.postgres import PostgresAdapter
 from tui.advisor.api import advise_schema
 from tui.cli import main
@@ -29,7 +29,7 @@ ANALYZE;
 
 @pytest.fixture
 def db(pg_server: LiveServer, pg_scratch: str) -> str:
-    pg_server.execute(SCHEMA, pg_scratch.rsplit("/", 1)[1])
+    pg_server.execute(SCHEMA, db_name(pg_scratch))
     return pg_scratch
 
 
@@ -64,7 +64,7 @@ def test_advise_fail_on_warning_and_markdown_report(db: str, capsys: pytest.Capt
 def test_explain_verifies_the_index_with_hypopg(
     db: str, pg_server: LiveServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pg_server.execute("CREATE EXTENSION hypopg", db.rsplit("/", 1)[1])
+    pg_server.execute("CREATE EXTENSION hypopg", db_name(db))
     query = "SELECT id FROM shop.orders WHERE customer_id = 42 ORDER BY created_at DESC LIMIT 5"
     code, out = run(capsys, "explain", db, query, "--analyze", "--format", "json")
     data = json.loads(out)

@@ -60,3 +60,17 @@ def tree_labels(app: object) -> list[str]:
         if node.is_expanded:
             stack.extend(reversed(node.children))
     return out
+
+
+# What the status bar shows of the server and the login in the committed SVG snapshots. The live
+# values are the server's minor version (it moves with each point release the distribution ships), the
+# OS user and how the test reached the server (the default socket, or DBSCOPE_TEST_PG_URL's): none of
+# them is what a snapshot checks, so the snapshot tests show these fixed ones.
+SNAPSHOT_VERSION = "15.20"
+
+
+def pin_server_identity(app: object, database: str) -> None:
+    """Replace the status bar's server version and ``user@target/database`` with the snapshots' own."""
+    status = app.main_screen.status  # type: ignore[attr-defined]
+    status.version = SNAPSHOT_VERSION
+    status.where = f"root@local socket/{database}"

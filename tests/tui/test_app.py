@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import LiveServer
+from tests.live import LiveServer, db_name
 from tests.tui.app_support import SHOP_SQL, tree_labels, wait_until
 from tui.app import DbscopeApp
 from tui.config import Settings, load_settings
@@ -389,7 +389,7 @@ async def test_disconnect_then_reconnect(shop_url: str, pg_server: LiveServer) -
     app = make_app(shop_url)
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
         tree = await start(pilot, app)
-        database = shop_url.rsplit("/", 1)[1]
+        database = db_name(shop_url)
         pg_server.execute(
             f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' "
             "AND pid <> pg_backend_pid()"

@@ -14,7 +14,7 @@ import pytest
 from textual.widgets import Input, TextArea
 
 from tests.live import LiveServer
-from tests.tui.app_support import SHOP_SQL, wait_until
+from tests.tui.app_support import SHOP_SQL, pin_server_identity, wait_until
 from tui.app import DbscopeApp
 from tui.config import Settings
 from tui.core.connspec import parse_url
@@ -57,6 +57,7 @@ async def _freeze(pilot) -> None:  # type: ignore[no-untyped-def]
                 widget.cursor_blink = False
     app.clear_notifications()
     app.main_screen.status.work = ""
+    pin_server_identity(app, SNAPSHOT_DB)
     await pilot.pause()
 
 

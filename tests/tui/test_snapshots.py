@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.live import LiveServer
-from tests.tui.app_support import SHOP_SQL, wait_until
+from tests.tui.app_support import SHOP_SQL, pin_server_identity, wait_until
 from tui.app import DbscopeApp
 from tui.core.connspec import parse_url
 from tui.widgets.detail_pane import DetailPane, KeyTable
@@ -59,6 +59,7 @@ async def _open_orders(pilot) -> None:  # type: ignore[no-untyped-def]
     )
     await pilot.pause(0.3)
     app.main_screen.status.work = ""
+    pin_server_identity(app, SNAPSHOT_DB)
     # The footer mounts after the first frame and fills its keys a refresh later.
     await wait_until(pilot, lambda: bool(app.screen.query("FooterKey")), "the footer's keys")
     app.clear_notifications()  # toasts time out: whether one is still up depends on the machine's speed
