@@ -50,6 +50,7 @@ from tui.core.errors import (
     QueryError,
     ReadOnlyViolation,
     UsageError,
+    connect_value_error,
 )
 from tui.core.session import (
     Capabilities,
@@ -165,6 +166,8 @@ class MySQLAdapter(Adapter):
             conn = pymysql.connect(**kwargs, autocommit=True, cursorclass=pymysql.cursors.DictCursor)
         except (pymysql.Error, OSError) as exc:
             raise self._map(exc, connecting=True) from None
+        except (UnicodeError, ValueError) as exc:  # a host name the resolver rejects, a password's bytes
+            raise connect_value_error(exc, self.target) from None
         try:
             self._init_session(conn)
         except pymysql.Error as exc:
@@ -212,6 +215,7 @@ class MySQLAdapter(Adapter):
         self.close()
         self._catalog = self._open()
         self.server = self._probe()
+        self.server.notices = list(self._params.notices)  # option files read or ignored
         return self.server
 
     def close(self) -> None:
