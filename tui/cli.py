@@ -123,7 +123,14 @@ def _handler(command: str) -> Callable[[argparse.Namespace], int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    if argv is None:
+        # First of all: a URL's password must not stay in the process's argv, which every user of
+        # the host can read with ps (re-executes without it on Linux; see tui.credentials).
+        from tui.credentials import scrub_argv
+
+        args = scrub_argv(sys.argv[1:])
+    else:
+        args = list(argv)
     try:
         if args and args[0] in SUBCOMMANDS:
             command = args.pop(0)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from tui.adapters.base import Adapter
     from tui.core.catalog import CatalogNode
     from tui.core.connspec import ConnectionSpec
+    from tui.core.errors import PasswordNeeded
     from tui.core.session import ServerInfo
 
 
@@ -47,6 +48,7 @@ class SessionPrefetch:
         self.server: ServerInfo | None = None
         self.roots: list[CatalogNode] | None = None
         self.error: BaseException | None = None
+        self._password_needed: tuple[str, str | None] | None = None  # helper: (message, hint) of the error
         self.child_pid: int | None = None
         self._thread = threading.Thread(target=self._run, name="dbscope-prefetch", daemon=True)
 
@@ -91,6 +93,9 @@ class SessionPrefetch:
             preview = {}
         self.server = preview.get("server")
         self.roots = preview.get("roots")
+        needed = preview.get("password_needed")
+        if isinstance(needed, tuple) and len(needed) == 2:
+            self._password_needed = (str(needed[0]), None if needed[1] is None else str(needed[1]))
 
     # -- thread -------------------------------------------------------------------------------------
     def _run(self) -> None:
@@ -116,6 +121,27 @@ class SessionPrefetch:
     def preview_ready(self) -> bool:
         """Done, with a server description and the first catalog level to show."""
         return self.done and self.error is None and self.server is not None and self.roots is not None
+
+    @property
+    def password_needed(self) -> PasswordNeeded | None:
+        """Done, and the server asked for a password that nobody gave: that error (launch_tui then
+        asks for the password, or reports it), else None."""
+        from tui.core.errors import PasswordNeeded
+
+        if not self.done:
+            return None
+        if isinstance(self.error, PasswordNeeded):
+            return self.error
+        if self._password_needed is not None:
+            message, hint = self._password_needed
+            return PasswordNeeded(message, hint=hint)
+        return None
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the outcome; whether it is there."""
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        return self.done
 
     def take(self, timeout: float | None = None) -> tuple[Adapter, ServerInfo] | None:
         """Thread mode: wait and return the connected adapter and its server, or raise the error met.
@@ -172,5 +198,10 @@ def _read_preview(spec: ConnectionSpec) -> bytes:
         finally:
             adapter.close()
         return pickle.dumps(preview)
-    except BaseException:
+    except BaseException as exc:
+        from tui.core.errors import PasswordNeeded
+
+        if isinstance(exc, PasswordNeeded):
+            # launch_tui asks for it before the first frame (plain strings: nothing else to unpickle)
+            return pickle.dumps({"password_needed": (exc.message, exc.hint)})
         return b""  # the app's own connection attempt reports what went wrong

@@ -112,7 +112,11 @@ def test_option_files_merge_groups_and_includes(tmp_path: Path) -> None:
     assert merged["port"] == "3310"  # the included file comes after the including one
     assert merged["host"] == "quoted.host"
     assert "datadir" not in merged
-    assert read_option_files([cnf(tmp_path, "garbage [[[\n= =\n", name="bad.cnf")]) == {}
+    # An option before any [group] is an error, as in the mysql client ("Found option without
+    # preceding group"): a file that is not an option file is not read on as one.
+    with pytest.raises(UsageError, match="not an option file: line 1"):
+        read_option_files([cnf(tmp_path, "garbage [[[\n= =\n", name="bad.cnf")])
+    assert read_option_files([cnf(tmp_path, "# only comments\n\n; and this\n", name="empty.cnf")]) == {}
 
 
 def test_tls_modes(tmp_path: Path) -> None:

@@ -8,88 +8,22 @@ sets it up, and closes the terminal's master side as sshd does when the connecti
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
-import select
 import signal
-import struct
-import subprocess
 import sys
-import termios
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 
 from tests.live import LiveServer, db_name
+from tests.pty_support import Session, spawn
 
 pytestmark = pytest.mark.live_pg
 
 
-@dataclass
-class Session:
-    process: subprocess.Popen[bytes]
-    leader: int
-    seen: bytearray = field(default_factory=bytearray)
-
-    def read_until(self, needle: bytes, seconds: float) -> bool:
-        deadline = time.monotonic() + seconds
-        while needle not in self.seen and time.monotonic() < deadline:
-            ready, _, _ = select.select([self.leader], [], [], 0.1)
-            if ready:
-                try:
-                    chunk = os.read(self.leader, 65536)
-                except OSError:
-                    return needle in self.seen
-                if not chunk:
-                    break
-                self.seen.extend(chunk)
-        return needle in self.seen
-
-    def settle(self, quiet: float = 0.5, seconds: float = 20) -> None:
-        """Read until the app has drawn nothing for ``quiet`` seconds (its panes mounted, focus set)."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.leader], [], [], quiet)
-            if not ready:
-                return
-            try:
-                chunk = os.read(self.leader, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            self.seen.extend(chunk)
-
-    def type(self, text: bytes) -> None:
-        for byte in text:
-            os.write(self.leader, bytes([byte]))
-            time.sleep(0.01)
-
-
 def _start(url: str, *, ignore_hup: bool) -> Session:
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-
-    def controlling_terminal() -> None:  # runs in the child, after setsid: the pty becomes its terminal
-        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-        if ignore_hup:
-            signal.signal(signal.SIGHUP, signal.SIG_IGN)
-
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tui", url],
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env={**os.environ, "TERM": "xterm-256color"},
-        close_fds=True,
-        start_new_session=True,
-        preexec_fn=controlling_terminal,
-    )
-    os.close(follower)
-    return Session(process, leader)
+    return spawn([sys.executable, "-m", "tui", url], ignore_hup=ignore_hup)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ Everything that is not a PyMongo call lives in pure modules: ``tui.core.mongoshe
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 import uuid
@@ -34,7 +35,16 @@ from tui.adapters.mongo_schema import SampledSchema, analyze_sample, columns_fro
 from tui.core import mongoshell
 from tui.core.catalog import CatalogNode, Index, ObjectDetail, Stat
 from tui.core.connspec import ConnectionSpec
-from tui.core.errors import DbscopeError, PermissionError_, QueryError, ReadOnlyViolation, UsageError
+from tui.core.errors import (
+    ConnectError,
+    DbscopeError,
+    PermissionError_,
+    QueryError,
+    ReadOnlyViolation,
+    UsageError,
+    connect_value_error,
+)
+from tui.core.files import TLS_FILE_LIMIT, check_file
 from tui.core.session import (
     Capabilities,
     Capability,
@@ -158,6 +168,17 @@ def _version_num(version: str) -> int:
     return parts[0] * 10_000 + parts[1] * 100 + parts[2]
 
 
+# Files PyMongo (Python's ssl module) opens because the URL names them: checked first, as every file a
+# URL names (tui.core.files): a FIFO would block the connect, a device would be read without end.
+_TLS_FILE_OPTIONS = ("tlscafile", "tlscertificatekeyfile", "tlscrlfile", "ssl_ca_certs", "ssl_certfile")
+
+
+def _check_tls_files(params: dict[str, str]) -> None:
+    for key, value in params.items():
+        if key.lower() in _TLS_FILE_OPTIONS and value:
+            check_file(os.path.expanduser(value), what=f"{key} file", limit=TLS_FILE_LIMIT, missing_ok=True)
+
+
 class MongoAdapter(Adapter):
     engine: ClassVar[str] = "mongodb"
     dialect: ClassVar[str] = ""
@@ -227,8 +248,13 @@ class MongoAdapter(Adapter):
         return options
 
     def connect(self) -> ServerInfo:
+        _check_tls_files(self.spec.params)
+        options = self._client_options()
+        if self.spec.password is not None and self.spec.user:
+            # Typed at a prompt or handed over out of argv: it wins over the URL's (which it equals).
+            options["username"], options["password"] = self.spec.user, self.spec.password
         try:
-            self._client = self._client_factory(self.spec.url, **self._client_options())
+            self._client = self._client_factory(self.spec.url, **options)
             self._command("admin", SON([("ping", 1)]))
             build = self._command("admin", SON([("buildInfo", 1)]))
             try:
@@ -245,6 +271,16 @@ class MongoAdapter(Adapter):
         except PyMongoError as exc:
             self.close()
             raise map_error(exc, self.spec, connecting=True) from None
+        except (UnicodeError, ValueError) as exc:  # a host name the resolver rejects (idna)
+            self.close()
+            raise connect_value_error(exc, self.spec.display) from None
+        except OSError as exc:  # ssl.SSLError loading tlsCAFile…: the file is not what TLS needs
+            self.close()
+            raise ConnectError(
+                f"TLS set-up for {self.spec.display} failed: {getattr(exc, 'reason', None) or exc.strerror or 'error'}",
+                title="TLS failed",
+                hint="check tlsCAFile / tlsCertificateKeyFile in the URL: PEM files of certificates",
+            ) from None
         version = str(build.get("version", ""))
         self._version_num = _version_num(version)
         self._members = conv.replica_members(hello)

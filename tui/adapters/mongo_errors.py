@@ -11,6 +11,7 @@ from tui.core.errors import (
     ConnectError,
     DbscopeError,
     Disconnected,
+    PasswordNeeded,
     PermissionError_,
     QueryError,
     UsageError,
@@ -60,6 +61,11 @@ def map_error(
             f"cannot reach {target}: no suitable server answered ({_clean(raw, spec)[:300]})",
             title="Host unreachable",
             hint="is mongod/mongos running there; do replicaSet, tls and readPreference in the URL match the deployment?",
+        )
+    if isinstance(exc, pm_errors.ConfigurationError) and "password is required" in raw.lower():
+        return PasswordNeeded(
+            f"{target} needs a password and none was given",
+            hint="run dbscope in a terminal to be asked for it, or give it in the URL (percent-encoded)",
         )
     if isinstance(exc, pm_errors.InvalidURI | pm_errors.ConfigurationError):
         return UsageError(f"the MongoDB URL is not valid: {line}", title="Invalid URL")

@@ -51,6 +51,7 @@ from tui.core.errors import (
     ReadOnlyBreach,
     ReadOnlyViolation,
     UsageError,
+    connect_value_error,
 )
 from tui.core.gate import ANALYZE, EXPLAIN, RUN, Review
 from tui.core.session import (
@@ -172,6 +173,8 @@ class MySQLAdapter(Adapter):
             conn = pymysql.connect(**kwargs, autocommit=True, cursorclass=pymysql.cursors.DictCursor)
         except (pymysql.Error, OSError) as exc:
             raise self._map(exc, connecting=True) from None
+        except (UnicodeError, ValueError) as exc:  # a host name the resolver rejects, a password's bytes
+            raise connect_value_error(exc, self.target) from None
         try:
             self._init_session(conn)
         except pymysql.Error as exc:
@@ -219,6 +222,7 @@ class MySQLAdapter(Adapter):
         self.close()
         self._catalog = self._open()
         self.server = self._probe()
+        self.server.notices = list(self._params.notices)  # option files read or ignored
         return self.server
 
     def close(self) -> None:

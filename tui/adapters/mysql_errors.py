@@ -13,6 +13,7 @@ from tui.core.errors import (
     ConnectError,
     DbscopeError,
     Disconnected,
+    PasswordNeeded,
     PermissionError_,
     QueryError,
     ReadOnlyViolation,
@@ -66,6 +67,12 @@ def map_error(
     """Translate one PyMySQL exception. ``target`` is ``host:port`` or ``socket /path``."""
     number = error_number(exc)
     text = error_text(exc, password)
+    if number in ACCESS_DENIED and "using password: NO" in text:
+        return PasswordNeeded(
+            f"access denied at {target}: {text}",
+            hint="the server wants a password: ~/.my.cnf ([client] password=…, chmod 600), MYSQL_PWD, "
+            "or run dbscope in a terminal to be asked for it",
+        )
     if number in ACCESS_DENIED:
         return ConnectError(
             f"access denied at {target}: {text}",

@@ -4,7 +4,10 @@ the URL first, then option files, then the environment, then the defaults.
 - Option files: ``/etc/my.cnf``, ``/etc/mysql/my.cnf`` and ``~/.my.cnf`` (later files win), or only the
   file named by the URL option ``read_default_file``; groups ``[client]``, ``[client-server]``,
   ``[client-mariadb]``, ``[mysql]``, ``[mariadb-client]`` (later groups win); ``!include`` and
-  ``!includedir`` are followed.
+  ``!includedir`` are followed. Each file is opened with the limits of ``tui.core.files``: a regular
+  file of at most 1 MiB (``read_default_file=/dev/zero`` or a FIFO is refused at once), world-writable
+  files are ignored with a notice as the mysql client does, a line outside any ``[group]`` is an error
+  as in the mysql client, and a file named by the URL is reported in ``MySQLParams.notices``.
 - Environment: ``MYSQL_HOST``, ``MYSQL_TCP_PORT``, ``MYSQL_UNIX_PORT``, ``MYSQL_PWD`` (the client honours
   no ``MYSQL_USER``; on Unix the default user is the login name).
 - ``localhost`` or no host means the unix socket (``socket`` option, ``MYSQL_UNIX_PORT``, else the first
@@ -25,6 +28,14 @@ from typing import Any
 
 from tui.core.connspec import ConnectionSpec
 from tui.core.errors import UsageError
+from tui.core.files import (
+    OPTION_FILE_LIMIT,
+    TLS_FILE_LIMIT,
+    check_file,
+    read_bounded,
+    shown,
+    world_writable,
+)
 
 DEFAULT_OPTION_FILES = ("/etc/my.cnf", "/etc/mysql/my.cnf", "~/.my.cnf")
 OPTION_GROUPS = ("client", "client-server", "client-mariadb", "mysql", "mariadb-client")
@@ -70,6 +81,7 @@ class MySQLParams:
     ssl: dict[str, Any] | None = None
     ssl_disabled: bool = False
     sources: dict[str, str] = field(default_factory=dict)  # parameter → where it came from
+    notices: list[str] = field(default_factory=list)  # option files read or ignored, for the user
 
     @property
     def target(self) -> str:
@@ -81,7 +93,9 @@ class MySQLParams:
     def pymysql_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "user": self.user,
-            "password": self.password,
+            # Bytes: PyMySQL would encode a str as latin-1 and fail on "Ω"; the mysql client sends the
+            # bytes as typed (UTF-8), and an argument that was not UTF-8 comes back as its own bytes.
+            "password": self.password.encode("utf-8", "surrogateescape"),
             "database": self.database,
             "charset": self.charset,
             "connect_timeout": self.connect_timeout,
@@ -100,41 +114,89 @@ class MySQLParams:
         return kwargs
 
 
+MAX_OPTION_FILES = 64  # files read for one connection, includes counted (a loop of !includedir)
+
+
+@dataclass(slots=True)
+class OptionFiles:
+    """What the option files gave: merged values, the files read, and what to tell the user."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    read: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
 def read_option_files(paths: list[Path], groups: tuple[str, ...] = OPTION_GROUPS) -> dict[str, str]:
     """Merge the client groups of ``paths``: as the mysql client does, a later line wins, whatever its
     group. Keys use ``-`` (``ssl_ca`` and ``ssl-ca`` are the same option)."""
-    merged: dict[str, str] = {}
+    return load_option_files(paths, groups).values
+
+
+def load_option_files(
+    paths: list[Path], groups: tuple[str, ...] = OPTION_GROUPS, *, named: bool = False
+) -> OptionFiles:
+    """``read_option_files`` with the files read and the notices. ``named``: the files were named by
+    the user (``read_default_file``): a file that is missing or refused is an error, as for
+    ``mysql --defaults-file``, and the notices say which files were read. The default files that are
+    missing are skipped; one refused (a directory, a device, too big, unreadable) is skipped with a
+    notice. As the mysql client does, a world-writable file is ignored with a notice, and a line
+    outside any ``[group]`` is an error (``/etc/shadow`` is not an option file)."""
+    result = OptionFiles()
     for path in paths:
-        for key, value in _read_file(path, frozenset(groups), depth=0):
-            merged[key] = value
-    return merged
+        for key, value in _read_file(path, frozenset(groups), 0, named, result):
+            result.values[key] = value
+    if named and result.read:
+        result.notices.insert(0, "read MySQL options from " + ", ".join(shown(p) for p in result.read))
+    return result
 
 
-def _read_file(path: Path, groups: frozenset[str], depth: int) -> list[tuple[str, str]]:
-    if depth > 4:
+def _read_file(
+    path: Path, groups: frozenset[str], depth: int, required: bool, result: OptionFiles
+) -> list[tuple[str, str]]:
+    if depth > 4 or len(result.read) >= MAX_OPTION_FILES:
         return []
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        data, st = read_bounded(path, what="option file", limit=OPTION_FILE_LIMIT)
+    except UsageError as exc:
+        if required:
+            raise
+        if not path.exists() and not path.is_symlink():
+            return []  # a default file that is not there: the normal case
+        result.notices.append(f"{exc.message}: ignored")
         return []
+    if world_writable(st):
+        result.notices.append(
+            f"option file {shown(path)} is world-writable: ignored, as the mysql client does "
+            f"(chmod o-w {shown(path)})"
+        )
+        return []
+    result.read.append(str(path))
+    text = data.decode("utf-8", errors="replace")
     out: list[tuple[str, str]] = []
     group: str | None = None
-    for raw in text.splitlines():
+    for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line[0] in "#;":
             continue
         if line.startswith("!includedir"):
             folder = Path(line[len("!includedir") :].strip())
             if folder.is_dir():
-                for child in sorted(folder.glob("*.cnf")):
-                    out.extend(_read_file(child, groups, depth + 1))
+                for child in sorted(folder.glob("*.cnf"))[:MAX_OPTION_FILES]:
+                    out.extend(_read_file(child, groups, depth + 1, False, result))
             continue
         if line.startswith("!include"):
-            out.extend(_read_file(Path(line[len("!include") :].strip()), groups, depth + 1))
+            out.extend(_read_file(Path(line[len("!include") :].strip()), groups, depth + 1, False, result))
             continue
         if line.startswith("["):
             group = line[1 : line.find("]")].strip().lower() if "]" in line else None
             continue
+        if group is None:
+            # What the mysql client says too ("Found option without preceding group"): never read
+            # on as if /etc/shadow were a my.cnf. The line itself is not shown (it may be a secret).
+            raise UsageError(
+                f"{shown(path)} is not an option file: line {number:,} has an option outside any [group]",
+                hint="read_default_file must name a my.cnf-style file ([client] user=…)",
+            )
         if group not in groups:
             continue
         key, _, value = line.partition("=")
@@ -178,12 +240,14 @@ def resolve(
             f"unknown MySQL URL option(s): {', '.join(unknown)}",
             hint="accepted: " + ", ".join(sorted(URL_OPTIONS)),
         )
+    named = False
     if option_files is None:
         if params.get("read_default_file"):
-            option_files = [Path(params["read_default_file"]).expanduser()]
+            option_files, named = [Path(params["read_default_file"]).expanduser()], True
         else:
             option_files = [Path(p).expanduser() for p in DEFAULT_OPTION_FILES]
-    cnf = read_option_files(option_files)
+    loaded = load_option_files(option_files, named=named)
+    cnf = loaded.values
     sources: dict[str, str] = {}
 
     def pick(name: str, url_value: Any, cnf_key: str | None, env_key: str | None) -> Any:
@@ -245,6 +309,7 @@ def resolve(
         ssl=ssl,
         ssl_disabled=ssl_disabled,
         sources=sources,
+        notices=loaded.notices,
     )
 
 
@@ -263,6 +328,12 @@ def _ssl(params: dict[str, str], cnf: dict[str, str]) -> tuple[dict[str, Any] | 
     ca = params.get("ssl_ca") or cnf.get("ssl-ca")
     cert = params.get("ssl_cert") or cnf.get("ssl-cert")
     key = params.get("ssl_key") or cnf.get("ssl-key")
+    if mode != "DISABLED":
+        for name, value in (("ssl_ca", ca), ("ssl_cert", cert), ("ssl_key", key)):
+            if value:  # read by Python's ssl module later: checked here, before anything blocks on it
+                check_file(
+                    Path(value).expanduser(), what=f"{name} file", limit=TLS_FILE_LIMIT, missing_ok=True
+                )
     verify_cert = params.get("ssl_verify_cert")
     verify_identity = params.get("ssl_verify_identity")
     if verify_cert is None and cnf.get("ssl-verify-server-cert") is not None:

@@ -11,6 +11,7 @@ PGSERVICE, PGSSLMODE…), service files and ``~/.pgpass`` all work because libpq
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 import time
@@ -32,12 +33,15 @@ from tui.core.errors import (
     ConnectError,
     DbscopeError,
     Disconnected,
+    PasswordNeeded,
     PermissionError_,
     QueryError,
     ReadOnlyBreach,
     ReadOnlyViolation,
     UsageError,
+    connect_value_error,
 )
+from tui.core.files import OPTION_FILE_LIMIT, TLS_FILE_LIMIT, check_file
 from tui.core.gate import ANALYZE, EXPLAIN, RUN, Review
 from tui.core.session import (
     Capabilities,
@@ -72,6 +76,14 @@ def _connect_kwargs(spec: ConnectionSpec) -> dict[str, Any]:
         params = conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
         raise UsageError(f"malformed PostgreSQL URL {mask_secrets(url)}: {_first_line(exc)}") from None
+    except UnicodeError:
+        raise UsageError(
+            "the PostgreSQL URL is not valid UTF-8 once percent-decoded",
+            hint="percent-encode each byte of a non-ASCII name as UTF-8 (ä is %C3%A4)",
+        ) from None
+    if spec.password is not None:
+        params["password"] = spec.password  # typed at a prompt, or handed over out of argv
+    _check_libpq_files(params)
     options = [
         f"-c statement_timeout={int(spec.statement_timeout_ms)}",
         f"-c lock_timeout={int(spec.lock_timeout_ms)}",
@@ -85,6 +97,31 @@ def _connect_kwargs(spec: ConnectionSpec) -> dict[str, Any]:
     params.setdefault("application_name", "dbscope")
     params.setdefault("connect_timeout", "10")
     return params
+
+
+# Files libpq opens because the URL (or its environment) names them: a URL may come from anywhere, so
+# each is checked first (a regular file of bounded size; /dev/zero or a FIFO would hang or exhaust
+# memory in the TLS library). A missing one is left to libpq, which knows when that matters.
+_LIBPQ_FILES = (
+    ("sslrootcert", "PGSSLROOTCERT", TLS_FILE_LIMIT),
+    ("sslcert", "PGSSLCERT", TLS_FILE_LIMIT),
+    ("sslkey", "PGSSLKEY", TLS_FILE_LIMIT),
+    ("sslcrl", "PGSSLCRL", TLS_FILE_LIMIT),
+    ("passfile", "PGPASSFILE", OPTION_FILE_LIMIT),
+)
+
+
+def _check_libpq_files(params: dict[str, Any]) -> None:
+    for key, env, limit in _LIBPQ_FILES:
+        value = str(params.get(key) or os.environ.get(env) or "")
+        if value and not (key == "sslrootcert" and value == "system"):
+            check_file(os.path.expanduser(value), what=f"{key} file", limit=limit, missing_ok=True)
+    if params.get("service") or os.environ.get("PGSERVICE"):
+        candidates = [os.environ.get("PGSERVICEFILE") or os.path.expanduser("~/.pg_service.conf")]
+        if os.environ.get("PGSYSCONFDIR"):
+            candidates.append(os.path.join(os.environ["PGSYSCONFDIR"], "pg_service.conf"))
+        for path in candidates:
+            check_file(path, what="service file", limit=OPTION_FILE_LIMIT, missing_ok=True)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -121,11 +158,13 @@ def map_error(
         )
     if isinstance(exc, pg_errors.InsufficientPrivilege):
         return PermissionError_(line, hint="ask for the privilege or connect as a role that has it")
-    if (
-        sqlstate in ("28P01", "28000")
-        or "password authentication failed" in raw
-        or "no password supplied" in raw
-    ):
+    if "no password supplied" in raw:
+        return PasswordNeeded(
+            f"{target} wants a password and none was given",
+            hint="put it in ~/.pgpass (chmod 600) or PGPASSWORD, use a profile URL with passfile=, "
+            "or run dbscope in a terminal to be asked for it",
+        )
+    if sqlstate in ("28P01", "28000") or "password authentication failed" in raw:
         return ConnectError(
             f"authentication failed for {target}: {line}",
             title="Authentication failed",
@@ -184,6 +223,8 @@ class PostgresAdapter(Adapter):
             conn = psycopg.connect(**self._params, autocommit=True, row_factory=dict_row)
         except psycopg.Error as exc:
             raise map_error(exc, self.spec, connecting=True) from None
+        except (UnicodeError, ValueError) as exc:  # psycopg resolves host names in Python (idna)
+            raise connect_value_error(exc, self.spec.display) from None
         # No automatic server-side prepared statements: they break behind pgbouncer and collide
         # with the PREPARE of the generic-plan path.
         conn.prepare_threshold = None

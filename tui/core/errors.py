@@ -47,6 +47,12 @@ class ConnectError(DbscopeError):
     default_title = "Connection failed"
 
 
+class PasswordNeeded(ConnectError):
+    """The server asks for a password and none was given: with a terminal, dbscope asks for it."""
+
+    default_title = "Authentication failed"
+
+
 class QueryError(DbscopeError):
     """The server rejected a statement."""
 
@@ -81,3 +87,27 @@ class ReadOnlyBreach(DbscopeError):
     """After a user statement the session was no longer read-only: dbscope rolled back and closed it."""
 
     default_title = "Read-only session broken — closed"
+
+
+def _short_target(target: str, width: int = 80) -> str:
+    text = target if target.isprintable() else repr(target)[1:-1]
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def connect_value_error(exc: BaseException, target: str) -> DbscopeError:
+    """A ``UnicodeError``/``ValueError`` a driver raised while connecting (the resolver refusing a host
+    name, a parameter that cannot be encoded) as one human line, exit status 2: never the exception's
+    class name or text, which may quote the password."""
+    where = _short_target(target)
+    text = str(exc)
+    if isinstance(exc, UnicodeError) and "idna" in text:
+        return UsageError(
+            f"the host name of {where} is not valid",
+            hint="each dot-separated part of a host name has 1 to 63 letters, digits or hyphens",
+        )
+    if isinstance(exc, UnicodeError):
+        return UsageError(
+            f"the connection parameters for {where} contain characters that cannot be sent",
+            hint="the URL must be UTF-8 text; percent-encode special characters (%40 for @)",
+        )
+    return UsageError(f"the connection parameters for {where} are not valid")

@@ -32,6 +32,7 @@ class ServerInfo:
     read_only: bool = True
     extensions: dict[str, str] = field(default_factory=dict)  # name → version
     settings: dict[str, str] = field(default_factory=dict)  # a few relevant server settings
+    notices: list[str] = field(default_factory=list)  # for the user: option files read or ignored…
 
 
 @dataclass(slots=True)

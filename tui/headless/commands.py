@@ -21,12 +21,14 @@ from tui.core.errors import (
     PlanInputError,
     QueryError,
     UsageError,
+    connect_value_error,
 )
 from tui.core.finding import SEVERITY_RANK, Finding
 from tui.core.sqltext import short_statement
 
 if TYPE_CHECKING:
     from tui.adapters.base import Adapter
+    from tui.core.connspec import ConnectionSpec
     from tui.core.plan import Plan
 
 T = TypeVar("T")
@@ -43,6 +45,12 @@ def _warn(text: str) -> None:
     from tui.core.connspec import mask_secrets
 
     sys.stderr.write(f"dbscope: warning: {mask_secrets(' '.join(text.split()))}\n")
+
+
+def _note(text: str) -> None:
+    from tui.core.connspec import mask_secrets
+
+    sys.stderr.write(f"dbscope: note: {mask_secrets(' '.join(text.split()))}\n")
 
 
 def _read_input(path: str) -> str:
@@ -103,6 +111,10 @@ def _adapter_call(action: str, call: Callable[[], T]) -> T:
         raise
     except NotImplementedError as exc:
         raise UsageError(str(exc) or f"{action} is not supported by this engine") from None
+    except (UnicodeError, ValueError) as exc:
+        if action == "connecting":  # never the exception's class or text (it may quote the URL)
+            raise connect_value_error(exc, "the server") from None
+        raise QueryError(f"{action} failed ({type(exc).__name__}: {exc})") from None
     except Exception as exc:
         raise QueryError(f"{action} failed ({type(exc).__name__}: {exc})") from None
 
@@ -112,21 +124,33 @@ def _connected(args: argparse.Namespace) -> Iterator[Adapter]:
     """Settings → spec → adapter, connected; always closed afterwards."""
     from tui.adapters import open_adapter
     from tui.config import load_settings
+    from tui.credentials import connect_prompting
 
     settings = load_settings(getattr(args, "config", None), statement_timeout=args.statement_timeout)
     spec = settings.connection_spec(args.url, read_write=args.read_write)
-    try:
-        adapter = open_adapter(spec, mongo_sample_size=settings.mongo_sample_size)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    try:
+    opened: list[Adapter] = []
+
+    def attempt(spec: ConnectionSpec) -> Adapter:
+        try:
+            adapter = open_adapter(spec, mongo_sample_size=settings.mongo_sample_size)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        opened.append(adapter)
         _adapter_call("connecting", adapter.connect)
+        return adapter
+
+    try:
+        # A password the server wants and nobody gave: asked for at the terminal, once.
+        adapter = connect_prompting(spec, attempt)
+        for notice in getattr(adapter.server, "notices", None) or []:
+            _note(notice)
         yield adapter
     finally:
-        try:
-            adapter.close()
-        except Exception as exc:  # closing must never mask the real outcome
-            _warn(f"closing the connection failed: {exc}")
+        for adapter in opened:
+            try:
+                adapter.close()
+            except Exception as exc:  # closing must never mask the real outcome
+                _warn(f"closing the connection failed: {exc}")
 
 
 def _engine(adapter: Adapter) -> str:
