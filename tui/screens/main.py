@@ -747,9 +747,9 @@ class MainScreen(WorkbenchMixin, Screen[None]):
         self.explain_statement(message.query, analyze=message.analyze)
 
     def on_query_editor_run_requested(self, message: QueryEditor.RunRequested) -> None:
-        self.run_statement(message.query, may_write=message.may_write)
+        self.run_statement(message.query)
 
-    def run_statement(self, query: str, *, may_write: bool = False) -> None:
+    def run_statement(self, query: str) -> None:
         """Run ``query`` (capped) after the gate's review: refused at once when the session cannot run
         it, confirmed when it writes (--read-write), each statement of a selection sent on its own."""
         adapter = self.dbscope.adapter

@@ -92,7 +92,7 @@ class WorkbenchMixin:
             calls: int | None = None,
             mean_time_ms: float | None = None,
         ) -> None: ...
-        def run_statement(self, query: str, *, may_write: bool = False) -> None: ...
+        def run_statement(self, query: str) -> None: ...
         def _show_error(self, error: BaseException, action: str) -> None: ...
         async def panes_ready(self) -> None: ...
 
@@ -379,7 +379,7 @@ class WorkbenchMixin:
         if entry.kind in ("explain", "analyze"):
             self.explain_statement(entry.query, analyze=entry.kind == "analyze")
             return
-        self.run_statement(entry.query, may_write=adapter.statement_writes(entry.query))
+        self.run_statement(entry.query)  # the gate reviews it in a worker, as any run
 
     async def open_in_editor(self, statement: str) -> None:
         """Append ``statement`` to the query editor's buffer, cursor on it, and show the Query tab."""
