@@ -661,7 +661,9 @@ class PostgresAdapter(Adapter):
         rows: list[tuple[Any, ...]] = []
         truncated = False
         with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
-            stream = cur.stream(sql, size=STREAM_CHUNK)  # type: ignore[arg-type]
+            # Chunked rows need libpq 17 (the binary wheel's); an older libpq streams row by row.
+            chunk = STREAM_CHUNK if psycopg.pq.version() >= 170000 else 1
+            stream = cur.stream(sql, size=chunk)  # type: ignore[arg-type]
             try:
                 for row in stream:
                     if keep is None or len(rows) < keep:
