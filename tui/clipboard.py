@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.config import data_dir
+from tui.core.files import write_private_text
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -54,13 +55,17 @@ def save_text(text: str, name: str, suffix: str = ".sql", folder: Path | None = 
     """Write ``text`` to a new file named after ``name`` and the time; returns the path written."""
     target_dir = folder or export_dir()
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = target_dir / f"{safe_stem(name)}-{stamp}{suffix}"
-    counter = 1
-    while path.exists():
-        counter += 1
-        path = target_dir / f"{safe_stem(name)}-{stamp}-{counter}{suffix}"
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    return path
+    body = text if text.endswith("\n") else text + "\n"
+    # DDL and reports name the schema's objects and may quote its data: readable by the user alone,
+    # created exclusively so that a file (or a symlink) planted under the same name is never written.
+    for counter in range(1, 1000):
+        suffix_part = "" if counter == 1 else f"-{counter}"
+        path = target_dir / f"{safe_stem(name)}-{stamp}{suffix_part}{suffix}"
+        try:
+            return write_private_text(path, body, exclusive=True)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{target_dir}: no free file name for {safe_stem(name)}")
 
 
 def save_and_notify(app: App[object], text: str, name: str, what: str, suffix: str = ".sql") -> Path | None:

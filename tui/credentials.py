@@ -27,6 +27,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import quote, unquote
 
 from tui.core.errors import PasswordNeeded
 
@@ -83,6 +84,35 @@ def connect_prompting(
             raise
     spec.password = password
     return attempt(spec)
+
+
+# -- URL text ------------------------------------------------------------------------------------------
+def split_url_password(url: str) -> tuple[str, str | None]:
+    """``url`` without the password in its authority, and that password (percent-decoded), or None
+    when it holds none: what the connect dialog moves out of the visible URL field."""
+    match = _URL_PASSWORD.match(url)
+    if not match or not match["pw"]:
+        return url, None
+    without = f"{match['head'][:-1]}{match['tail']}"
+    return without, unquote(match["pw"])
+
+
+def join_url_password(url: str, password: str) -> str:
+    """``url`` with ``password`` (percent-encoded) put into its authority; the URL itself when it has
+    no authority to put it in (``postgresql:///db`` keeps its socket form, the password is added as a
+    ``user:password@`` with an empty user)."""
+    if not password:
+        return url
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority_end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority, tail = rest[:authority_end], rest[authority_end:]
+    user, at, host = authority.rpartition("@")
+    if not at:
+        user, host = "", authority
+    user = user.split(":", 1)[0]
+    return f"{scheme}://{user}:{quote(password, safe='')}@{host}{tail}"
 
 
 # -- argv -----------------------------------------------------------------------------------------------

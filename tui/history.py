@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tui.core.connspec import ConnectionSpec
+from tui.core.files import private_fd
 from tui.core.sqltext import mask_statement
 
 
@@ -72,12 +73,10 @@ class QueryHistory:
             database=database,
             kind=kind,
         )
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
         if self._ends_mid_line():
             line = "\n" + line  # a crash left a partial line: start on a fresh one
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        with os.fdopen(private_fd(self.path, append=True), "a", encoding="utf-8") as handle:
             handle.write(line)
         self._trim()
         return entry
@@ -115,8 +114,7 @@ class QueryHistory:
         if len(lines) <= self.max_entries:
             return
         tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(private_fd(tmp), "w", encoding="utf-8") as handle:
             handle.write("\n".join(lines[-self.max_entries :]) + "\n")
         tmp.replace(self.path)
 

@@ -12,13 +12,18 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static, TextArea
 
+from tui.credentials import join_url_password, split_url_password
+
 
 class UrlModal(ModalScreen[str | None]):
-    """Ask for a connection URL; enter connects, escape cancels. Passwords belong in .pgpass,
-    ~/.my.cnf or the environment, and the field says so."""
+    """Ask for a connection URL and, in a field of its own that never shows what is typed, its
+    password; enter connects, escape cancels. A password typed or pasted into the URL moves to the
+    password field at once, so the screen never shows it (someone may be looking over the DBA's
+    shoulder, or the session may be shared with tmux)."""
 
     DEFAULT_CSS = """
     UrlModal { align: center middle; }
+    UrlModal #url-body { height: auto; }
     UrlModal #url-help { color: $text-muted; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="url.cancel")]
@@ -28,18 +33,29 @@ class UrlModal(ModalScreen[str | None]):
             body.border_title = "Connect to a URL"
             body.border_subtitle = "enter connects · escape cancels"
             yield Input(placeholder="postgresql://user@host:5432/db  ·  mysql://user@host/db", id="url-input")
+            yield Input(placeholder="password (optional)", password=True, id="url-password")
             yield Static(
-                "Leave the password out: libpq's .pgpass, ~/.my.cnf or the environment supply it.",
+                "The password may also come from libpq's .pgpass, ~/.my.cnf or the environment.",
                 id="url-help",
             )
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.query_one("#url-input", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "url-input":
+            return
+        without, password = split_url_password(event.value)
+        if password is None:
+            return
+        event.input.value = without
+        self.query_one("#url-password", Input).value = password
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        value = event.value.strip()
-        self.dismiss(value or None)
+        url, typed = split_url_password(self.query_one("#url-input", Input).value.strip())
+        password = self.query_one("#url-password", Input).value or typed or ""
+        self.dismiss(join_url_password(url, password) if url else None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from tui.core.files import private_fd
 from tui.core.fmt import num
 from tui.core.session import ResultPage
 
@@ -148,18 +149,9 @@ def row_export_text(row: Iterable[Any]) -> str:
     return "\t".join(export_text(v).replace("\t", " ").replace("\n", " ") for v in row)
 
 
-def _private_file(path: Path) -> int:
-    """A new file (or an existing one, truncated) readable by the user alone, in a directory created
-    for the user alone: exported rows are the database's data, on a host others may log in to."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    return fd
-
-
 def write_csv(page: ResultPage, path: Path) -> int:
     """Write the fetched rows with a header line; returns the number of data rows written."""
-    with os.fdopen(_private_file(path), "w", encoding="utf-8", newline="") as handle:
+    with os.fdopen(private_fd(path), "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(page.columns)
         for row in page.rows:
@@ -170,7 +162,7 @@ def write_csv(page: ResultPage, path: Path) -> int:
 def write_json(page: ResultPage, path: Path) -> int:
     """Write the fetched rows as a JSON array of objects keyed by column name."""
     records = [page_record(page.columns, row) for row in page.rows]
-    with os.fdopen(_private_file(path), "w", encoding="utf-8") as handle:
+    with os.fdopen(private_fd(path), "w", encoding="utf-8") as handle:
         handle.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
     return len(records)
 
