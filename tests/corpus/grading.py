@@ -53,6 +53,8 @@ RULE_TAGS = {
 OBSERVATIONS = frozenset(
     {"cache-misses", "planning-time", "jit-overhead", "workers-not-launched", "dead-tuples", "table-bloat"}
 )
+# Diagnoses whose right action is to do nothing: saying nothing (no index suggested) makes them.
+SILENT = frozenset({"low-selectivity", "tiny-table", "full-aggregate"})
 CORRECT, DEBATABLE, WRONG = "correct", "debatable", "wrong"
 
 
@@ -132,4 +134,6 @@ def missed(grades: Sequence[Grade], key: AnswerKey) -> list[str]:
     said = {RULE_TAGS.get(rule_suffix(g.rule)) for g in grades if g.verdict == CORRECT and g.index is None}
     if any(g.verdict == CORRECT and g.index is not None for g in grades):
         said.add("missing-index")
+    if not any(g.index is not None for g in grades):
+        said |= SILENT
     return [tag for tag in key.tags if tag not in said]
