@@ -69,8 +69,9 @@ def _date_ranges(
 ) -> dict[str, tuple[str, str]]:
     ranges: dict[str, tuple[str, str]] = {}
     for column in columns:
-        values = [row[header.index(column)] for row in rows if row[header.index(column)] is not None]
-        ranges[column] = (min(values), max(values))  # type: ignore[type-var]
+        i = header.index(column)
+        values = [value for row in rows if (value := row[i]) is not None]
+        ranges[column] = (min(values), max(values))
     return ranges
 
 
