@@ -485,7 +485,7 @@ def write_report(results: dict[str, list[QueryResult]], scale: int, runs: int, c
     lines = [
         "# Advisor quality on data nobody on the team wrote",
         "",
-        f"_Written by `benchmarks/advisor_quality.py` on {stamp}; advisor at commit `{commit}`; scale {scale} "
+        f"_Written by `benchmarks/advisor_quality.py` on {stamp}; advisor (`tui/`) at commit `{commit}`; scale {scale} "
         f"({sizes}); EXPLAIN ANALYZE median of {runs} runs after a warm-up; machine: 2 cores, "
         "PostgreSQL 15 (no HypoPG), MariaDB 10.11, both shared with other work._",
         "",
@@ -589,12 +589,23 @@ def main() -> int:
     parser.add_argument("--engine", choices=ENGINES, action="append")
     parser.add_argument("--only", help="only queries whose id contains this")
     parser.add_argument("--drop", action="store_true", help="drop the scratch databases at the end")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the report from the last raw results"
+    )
     args = parser.parse_args()
     engines = args.engine or list(ENGINES)
+    # The last commit that changed the advisor's code, not the corpus or this script.
     commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        ["git", "log", "-1", "--format=%h", "--", "tui"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
     results: dict[str, list[QueryResult]] = {}
+    if args.report_only:
+        raw = json.loads(RAW.read_text())
+        for engine in raw:
+            _TAGS.update({key.id: key.tags for key in load_keys(engine)})
+        results = {engine: [QueryResult(**row) for row in rows] for engine, rows in raw.items()}
+        write_report(results, args.scale, args.runs, commit)
+        return 0
     for engine in engines:
         databases = {sample: ensure_loaded(engine, sample, args.scale) for sample in SAMPLES}
         results[engine] = []
