@@ -1,0 +1,258 @@
+"""What psql, DBeaver, pgAdmin and CSV exports print around a PostgreSQL plan, taken off line by line:
+boxes of border 2 (ascii ``|``, unicode ``│``, double ``║``), rules and headers, expanded ``\\x`` records,
+newline markers (``+``, ``↵``), psql's wrap markers (``.``, ``…``: the line is joined with the next one),
+DBeaver's ``|`` at the line ends, CSV quoting (a field may span lines; doubled quotes), and hard-wrapped
+node lines (a line with an open parenthesis is joined with the lines that close it).
+
+The result keeps one entry per input line (removed and joined lines are blank), so every line number a
+parser reports is the user's own. One pass over the text, no backtracking regex: linear in its size.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_BOX = "|│║"
+_RULE_CHARS = frozenset("-+=─═┌┐└┘├┤┬┴┼╔╗╚╝╠╣╦╩╬╞╡╤╧╪╟╢╫╒╕╘╛╓╖╙╜│║|: \t")
+_RECORD = re.compile(r"^[\s+\-=─═┌├╔╠╞╟|│║]*\[\s*RECORD\s+\d+\s*\][-+=─═┬┐┤╗╣╦┼╡╢\s]*$")
+_EXPANDED = re.compile(r"^(?P<lead>\s*[|│║]?\s*)QUERY PLAN\s+(?P<sep>[|│║])(?=.*\S)")
+_RECORD0 = re.compile(r"^\* Record \d+\s*$")  # expanded records with border 0
+_HEADER = re.compile(r"^\s*[|│║]?\s*QUERY PLAN\s*[|│║]?\s*$")
+_CONTINUATION = re.compile(r"^\s*\((?:actual|cost=|never)|^\s*(?:rows=|loops=|width=|time=)")
+HEADER = "QUERY PLAN"
+MAX_JOINED = 40  # lines one hard-wrapped node line may span
+
+
+@dataclass(slots=True)
+class Unframed:
+    """One text per input line (blank where framing was removed or a line was joined to the one above),
+    and the frame that was recognised, for the explanation of the detection."""
+
+    lines: list[str]
+    frames: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def describe(self) -> str:
+        return ", ".join(self.frames)
+
+
+def split_lines(text: str) -> list[str]:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _is_rule(line: str) -> bool:
+    stripped = line.strip()
+    if len(stripped) < 3:
+        return False
+    rule = sum(1 for ch in stripped if ch in "-=─═")
+    return rule >= 3 and all(ch in _RULE_CHARS for ch in stripped)
+
+
+def _unquote_csv(lines: list[str], frames: list[str]) -> list[str]:
+    """CSV fields that start a line with ``"`` (psql --csv, pgAdmin, DBeaver exports): the field's
+    text, over as many lines as it spans; other lines are left alone."""
+    if not any(line.startswith('"') for line in lines):
+        return lines
+    out: list[str] = []
+    i = 0
+    count = len(lines)
+    used = False
+    while i < count:
+        line = lines[i]
+        if not line.startswith('"'):
+            out.append(line)
+            i += 1
+            continue
+        # Scan for the closing quote (a doubled quote is a literal one), across lines.
+        pieces: list[str] = []
+        current = line[1:]
+        start = i
+        closed = False
+        while True:
+            pos = 0
+            buf: list[str] = []
+            while True:
+                q = current.find('"', pos)
+                if q < 0:
+                    buf.append(current[pos:])
+                    break
+                buf.append(current[pos:q])
+                if q + 1 < len(current) and current[q + 1] == '"':
+                    buf.append('"')
+                    pos = q + 2
+                    continue
+                closed = True
+                break
+            pieces.append("".join(buf))
+            if closed or i + 1 >= count or i - start >= 100_000:
+                break
+            i += 1
+            current = lines[i]
+        if not closed:  # not CSV after all: keep the lines as they were
+            out.extend(lines[start : i + 1])
+        else:
+            used = True
+            out.extend(pieces)
+        i += 1
+    if used:
+        frames.append("CSV quoting")
+    return out
+
+
+def unframe(text: str) -> Unframed:
+    """Take psql's and the export tools' framing off every line (see the module docstring)."""
+    frames: list[str] = []
+    raw = split_lines(text)
+    lines = _unquote_csv([line.rstrip() for line in raw], frames)
+    out: list[str] = []
+    boxed = 0
+    expanded_at: int | None = None
+    dbeaver = _dbeaver_pipes(lines)
+    if dbeaver:
+        frames.append("DBeaver '|' columns")
+    for line in lines:
+        if not line.strip():
+            out.append("")
+            continue
+        if _is_rule(line) or _RECORD.match(line):
+            out.append("")
+            continue
+        if _RECORD0.match(line):
+            expanded_at = -1
+            out.append("")
+            if "expanded (\\x) records" not in frames:
+                frames.append("expanded (\\x) records")
+            continue
+        if expanded_at == -1:
+            if line.startswith(("QUERY PLAN ", " " * 11)) or line == "QUERY PLAN":
+                out.append(_markers(line[11:], ""))
+                continue
+            expanded_at = None
+        match = _EXPANDED.match(line)
+        if match:
+            expanded_at = match.end("sep")
+            if "expanded (\\x) records" not in frames:
+                frames.append("expanded (\\x) records")
+        if expanded_at is not None:
+            head = line[:expanded_at]
+            if len(line) >= expanded_at and head[-1:] in _BOX and not head[:-1].replace("QUERY PLAN", "").strip(
+                " |│║"
+            ):
+                line = line[expanded_at:]
+                if line[-1:] in _BOX and head.lstrip()[:1] in _BOX:
+                    line = line[:-1]
+                out.append(_markers(line[1:] if line[:1] in " .…" else line, line[:1]))
+                continue
+            expanded_at = None
+        if _HEADER.match(line):
+            out.append(HEADER)  # kept: it ends an echoed statement that has no semicolon
+            continue
+        stripped = line.strip()
+        if dbeaver:
+            if stripped.startswith("|"):
+                line = line.replace("|", " ", 1)
+            if line.endswith("|"):
+                line = line[:-1]
+            out.append(line.rstrip())
+            continue
+        if len(stripped) >= 2 and stripped[0] in _BOX and stripped[-1] in _BOX:
+            boxed += 1
+            inner = stripped[1:-1]
+            left = inner[:1]
+            out.append(_markers(inner[1:] if left in " .…" else inner, left))
+            continue
+        left = line[:1] if line[:1] in ".…" else ""
+        out.append(_markers(line[1:] if left else line, left))
+    if boxed:
+        frames.append("psql border 2")
+    return Unframed(_join_wraps(out), frames)
+
+
+def _markers(line: str, left: str) -> str:
+    """A row's text with psql's end-of-line marker: ``+``/``↵`` (the cell goes on) are dropped; a wrap
+    marker (``.``/``…``) is kept as ``\\x00`` so the join below knows; ``left`` is the leading marker."""
+    body = line.rstrip()
+    if body.endswith(("+", "↵")):
+        body = body[:-1].rstrip()
+    elif line.endswith(("…", ".")) and len(line) > 1:
+        body = line[:-1] + "\x00"
+    if left in (".", "…"):
+        body = "\x01" + body
+    return body
+
+
+def _join_wraps(lines: list[str]) -> list[str]:
+    """psql's wrapped cells (a ``\\x00`` end meets a ``\\x01`` start) and hard-wrapped node lines (an
+    open parenthesis, or a next line that starts with ``(actual``/``rows=``…) become one line."""
+    out = list(lines)
+    count = len(out)
+    i = 0
+    while i < count:
+        line = out[i]
+        if not line:
+            i += 1
+            continue
+        if line.startswith("\x01"):
+            line = out[i] = line[1:]
+        joined = 0
+        j = i + 1
+        while j < count and joined < MAX_JOINED:
+            nxt = out[j]
+            if line.endswith("\x00") and nxt.lstrip().startswith("\x01"):
+                line = line[:-1] + nxt.lstrip()[1:]
+            elif line.endswith("\x00"):
+                line = line[:-1] + "."
+                break
+            elif nxt and ("(" in line and line.count("(") > line.count(")")) and _could_continue(line, nxt):
+                line = _glue(line, nxt)
+            elif nxt and _CONTINUATION.match(nxt) and "(" in line:
+                line = _glue(line, nxt)
+            else:
+                break
+            out[j] = ""
+            joined += 1
+            j += 1
+        if line.endswith("\x00"):
+            line = line[:-1] + "."
+        out[i] = line
+        i = j if joined else i + 1
+    return out
+
+
+def _could_continue(line: str, nxt: str) -> bool:
+    """A line with an open parenthesis goes on below, unless the next line starts a node or detail of
+    its own (then the parenthesis is the user's, e.g. a cut-off filter)."""
+    tail = line[line.rfind("(") :]
+    return tail.startswith(("(cost", "(actual", "(never", "(co", "(ac", "(ne", "(")) and (
+        "cost=" in tail or "actual" in tail or len(tail) < 8 or "->" not in nxt
+    )
+
+
+def _glue(line: str, nxt: str) -> str:
+    """Join a hard-wrapped line: a cut inside a word joins without a space, a cut at a space with one."""
+    piece = nxt.strip()
+    if line.endswith((" ", "(")) or piece.startswith(")"):
+        return line + piece
+    head = line.rstrip()
+    last = head[-1:]
+    first = piece[:1]
+    # `rows=0` + `loops=1)`: a new key=value starts; `(actual ti` + `me=…`: a word was cut.
+    if re.match(r"^(?:rows|loops|width|time|actual|never|\()", piece) and (last.isdigit() or last == ")"):
+        return head + " " + piece
+    if last == "=" or first == "=" or (last.isalnum() and first.isalnum()) or last == "." or first == ".":
+        return head + piece
+    return head + " " + piece
+
+
+def _dbeaver_pipes(lines: list[str]) -> bool:
+    """DBeaver's text export ends every row with ``|`` (and may start it with one), without psql's box."""
+    content = [line for line in lines[:400] if line.strip()]
+    ends = sum(1 for line in content if line.endswith("|"))
+    boxed = sum(1 for line in content if line.lstrip()[:1] in _BOX and line[-1:] in _BOX)
+    corners = any(line.lstrip()[:1] in "+┌╔" and _is_rule(line) for line in content)
+    return ends * 2 > len(content) and (boxed * 2 <= len(content) or not corners)
