@@ -200,3 +200,32 @@ def _slice_json_lines(text: str) -> str | None:
     if end is None:
         end = len(lines) - 1
     return "\n".join("" if i < start or i > end else line for i, line in enumerate(lines))
+
+
+def decode_first_json(text: str) -> tuple[Any, int | None]:
+    """The first JSON document in ``text`` that starts on a line of its own (``[``/``{``), and the line
+    number where more text follows it (None when nothing does). PlanInputError with line and column."""
+    start = 0
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        if stripped[:1] in ("[", "{"):
+            start += len(line) - len(stripped)
+            break
+        start += len(line) + 1
+    else:
+        raise PlanInputError("no JSON document found: expected a line that opens it with '[' or '{'")
+    try:
+        data, end = json.JSONDecoder().raw_decode(text, start)
+    except json.JSONDecodeError as exc:
+        raise PlanInputError(describe_json_error(exc)) from None
+    except RecursionError:
+        raise PlanInputError(
+            "the JSON is nested too deeply to read (a real EXPLAIN output is never this deep)"
+        ) from None
+    except ValueError as exc:
+        raise PlanInputError(f"the JSON contains a value that cannot be read: {exc}") from None
+    rest = text[end:]
+    stripped = rest.lstrip()
+    if not stripped:
+        return data, None
+    return data, text.count("\n", 0, end + len(rest) - len(stripped)) + 1

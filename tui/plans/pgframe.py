@@ -140,8 +140,10 @@ def unframe(text: str) -> Unframed:
                 frames.append("expanded (\\x) records")
         if expanded_at is not None:
             head = line[:expanded_at]
-            if len(line) >= expanded_at and head[-1:] in _BOX and not head[:-1].replace("QUERY PLAN", "").strip(
-                " |│║"
+            if (
+                len(line) >= expanded_at
+                and head[-1:] in _BOX
+                and not head[:-1].replace("QUERY PLAN", "").strip(" |│║")
             ):
                 line = line[expanded_at:]
                 if line[-1:] in _BOX and head.lstrip()[:1] in _BOX:
@@ -208,9 +210,9 @@ def _join_wraps(lines: list[str]) -> list[str]:
             elif line.endswith("\x00"):
                 line = line[:-1] + "."
                 break
-            elif nxt and ("(" in line and line.count("(") > line.count(")")) and _could_continue(line, nxt):
-                line = _glue(line, nxt)
-            elif nxt and _CONTINUATION.match(nxt) and "(" in line:
+            elif (
+                nxt and ("(" in line and line.count("(") > line.count(")")) and _could_continue(line, nxt)
+            ) or (nxt and _CONTINUATION.match(nxt) and "(" in line):
                 line = _glue(line, nxt)
             else:
                 break

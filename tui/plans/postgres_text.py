@@ -17,7 +17,9 @@ from tui.core.plan import Plan
 from tui.plans.pgframe import unframe
 
 _NUM = r"-?\d+(?:\.\d+)?"
-_COST = re.compile(rf"\(cost=(?P<startup>{_NUM})\.\.(?P<total>{_NUM}) rows=(?P<rows>{_NUM}) width=(?P<width>\d+)\)")
+_COST = re.compile(
+    rf"\(cost=(?P<startup>{_NUM})\.\.(?P<total>{_NUM}) rows=(?P<rows>{_NUM}) width=(?P<width>\d+)\)"
+)
 _ACTUAL_PART = re.compile(
     rf"\(actual (?:time=(?P<ast>{_NUM})\.\.(?P<att>{_NUM}) )?rows=(?P<arows>{_NUM}) loops=(?P<loops>{_NUM})\)"
 )
@@ -175,7 +177,9 @@ def sniff_postgres_text(text: str) -> str | None:
             arrows += 1
             if named_at is None:
                 named_at = number
-        elif named_at is None and _NODE_NAME.fullmatch(body.split("  (")[0].split(" on ")[0].split(" using ")[0]):
+        elif named_at is None and _NODE_NAME.fullmatch(
+            body.split("  (")[0].split(" on ")[0].split(" using ")[0]
+        ):
             named_at = number
         if arrows >= 1 and named_at is not None:
             return f"PostgreSQL node names with '->  ' children from line {named_at}"
@@ -576,7 +580,9 @@ def lines_to_json(
             stack.append((indent, "marker", (owner, relationship, marker.group("text"))))
             continue
         try:
-            node = split_node_line(line) if stripped.startswith("->") or _HAS_NUMBERS.search(stripped) else None
+            node = (
+                split_node_line(line) if stripped.startswith("->") or _HAS_NUMBERS.search(stripped) else None
+            )
         except PlanInputError as exc:
             raise PlanInputError(f"line {number}: {exc.message}") from None
         if node is not None and not node.arrow:
