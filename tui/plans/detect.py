@@ -172,7 +172,7 @@ class Sniff:
     should_stop: ShouldStop = None
     _unframed: Any = field(default=None)
     data: Any = None  # decoded JSON a sniffer found on the way
-    notes: list[str] = field(default_factory=list)  # warnings a sniffer found on the way
+    after: int | None = None  # index of the first line after a JSON document
 
     @property
     def unframed(self) -> Any:
@@ -257,7 +257,7 @@ def _sniff_pg_framed_json(sniff: Sniff) -> str | None:
             raise  # PostgreSQL JSON with an error: say where
         return None
     if after is not None:
-        sniff.notes.append(f"line {after}: text after the JSON plan was not read")
+        sniff.after = after - 1
     if _json_kind(data) != POSTGRES_JSON:
         return None
     sniff.data = data
@@ -269,7 +269,8 @@ def _parse_pg_json(sniff: Sniff) -> Plan:
     from tui.plans.postgres import parse_postgres_plan
 
     plan = parse_postgres_plan(sniff.data, raw_text=sniff.text)
-    plan.warnings.extend(sniff.notes)
+    if sniff.after is not None:
+        _note_rest(plan, sniff.unframed.lines, sniff.after, "JSON")
     return plan
 
 

@@ -226,13 +226,15 @@ def _join_wraps(lines: list[str]) -> list[str]:
     return out
 
 
+_OPENERS = ("(cost=", "(actual ", "(never executed)")
+
+
 def _could_continue(line: str, nxt: str) -> bool:
-    """A line with an open parenthesis goes on below, unless the next line starts a node or detail of
-    its own (then the parenthesis is the user's, e.g. a cut-off filter)."""
+    """A node line cut inside its number groups (the last open parenthesis starts ``(cost=``,
+    ``(actual `` or ``(never executed)``, or a prefix of one) goes on below; other parentheses (SQL,
+    filters) are the user's own."""
     tail = line[line.rfind("(") :]
-    return tail.startswith(("(cost", "(actual", "(never", "(co", "(ac", "(ne", "(")) and (
-        "cost=" in tail or "actual" in tail or len(tail) < 8 or "->" not in nxt
-    )
+    return any(opener.startswith(tail) or tail.startswith(opener) for opener in _OPENERS)
 
 
 def _glue(line: str, nxt: str) -> str:

@@ -172,6 +172,10 @@ def sniff_postgres_text(text: str) -> str | None:
             continue
         if "(cost=" in stripped and " width=" in stripped and _COST.search(stripped):
             return f"a node line with PostgreSQL's (cost=… rows=… width=…) at line {number}"
+        if not stripped.startswith("->") and stripped.endswith(("loops=1)", ")")) and "(actual " in stripped:
+            at = stripped.rfind("(actual ")
+            if _ACTUAL_PART.fullmatch(stripped, at) and _NODE_NAME.match(stripped):
+                return f"a PostgreSQL node name with (actual …) numbers at line {number}"
         body = stripped[2:].lstrip() if stripped.startswith("->") else stripped
         if stripped.startswith("->  ") and _NODE_NAME.match(body):
             arrows += 1
@@ -503,7 +507,8 @@ _PSQL_NOTE = re.compile(
     r"Border style is \d\.|Line style is [\w-]+\.|Output format is \w+\.|Pager usage is off\.|"
     r"(?:Unicode )?\w+ (?:line)?style is \w+\.|Null display is .*\.|Field separator is .*\.)$"
 )
-_LOG_LINE = re.compile(r"(?:LOG|DETAIL|STATEMENT|CONTEXT|HINT|NOTICE|INFO|WARNING):\s")
+_LOG_LINE = re.compile(r"(?:LOG|DETAIL|STATEMENT|CONTEXT|HINT|NOTICE|INFO|WARNING|ERROR|FATAL|LINE \d+):\s")
+_CARET = re.compile(r"^\^$")  # under psql's "LINE 1:" of an error
 
 
 def _preamble_kind(stripped: str, in_statement: bool) -> tuple[str | None, bool]:
@@ -512,7 +517,7 @@ def _preamble_kind(stripped: str, in_statement: bool) -> tuple[str | None, bool]
     if stripped == "QUERY PLAN":
         return "psql", False
     if in_statement:
-        return "statement", not stripped.endswith(";")
+        return "statement", not _ends_statement(stripped)
     if stripped.startswith(("--", "/*", "*", "#")) or stripped.startswith("\\"):
         return "comment", False
     if _FOOTER.match(stripped) or stripped == "QUERY PLAN" or _PSQL_NOTE.match(stripped):
@@ -522,12 +527,19 @@ def _preamble_kind(stripped: str, in_statement: bool) -> tuple[str | None, bool]
     prompt = _PROMPT.match(stripped)
     if prompt:
         rest = stripped[prompt.end() :].strip()
-        return "prompt", bool(rest) and not rest.endswith(";") and not rest.startswith("\\")
+        return "prompt", bool(rest) and not _ends_statement(rest) and not rest.startswith("\\")
     if stripped.lower().startswith(("query text:", "query parameters:")) or _LOG_LINE.search(stripped):
         return "log", False
     if _SQL_START.match(stripped):
-        return "statement", not stripped.endswith(";")
+        return "statement", not _ends_statement(stripped)
+    if _CARET.match(stripped):
+        return "psql", False
     return None, False
+
+
+def _ends_statement(stripped: str) -> bool:
+    """``…;`` or ``…;  -- a comment``."""
+    return stripped.endswith(";") or (";" in stripped and stripped.split(";")[-1].lstrip().startswith("--"))
 
 
 def lines_to_json(
