@@ -36,7 +36,6 @@ _NEEDS_LINE_PASS = re.compile(
 _FRAME_LINES = 12
 _EXPANDED_PREFIX = re.compile(r"^(?:QUERY PLAN|EXPLAIN|ANALYZE)\s*\|\s?")
 _LABEL_PREFIX = re.compile(r"^\s*(?:EXPLAIN|ANALYZE|QUERY PLAN):\s?")
-_TABLE_ROW = re.compile(r"^\s*\|\s?(.*?)\s*\|\s*$")
 
 _MESSAGES = {
     "Expecting value": "expected a JSON value",
@@ -86,9 +85,10 @@ def clean_pasted_text(text: str) -> str:
                 continue
             else:
                 if first == "|":
-                    row = _TABLE_ROW.match(body)
-                    if row:
-                        body = row.group(1)
+                    inner = body.strip()
+                    if len(inner) >= 2 and inner.endswith("|"):
+                        body = inner[1:-1]
+                        body = (body[1:] if body.startswith(" ") else body).rstrip()
                 label = _LABEL_PREFIX.match(body)
                 if label:
                     body = body[label.end() :]

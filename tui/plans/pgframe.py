@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 _BOX = "|│║"
 _RULE_CHARS = frozenset("-+=─═┌┐└┘├┤┬┴┼╔╗╚╝╠╣╦╩╬╞╡╤╧╪╟╢╫╒╕╘╛╓╖╙╜│║|: \t")
-_RECORD = re.compile(r"^[\s+\-=─═┌├╔╠╞╟|│║]*\[\s*RECORD\s+\d+\s*\][-+=─═┬┐┤╗╣╦┼╡╢\s]*$")
-_EXPANDED = re.compile(r"^(?P<lead>\s*[|│║]?\s*)QUERY PLAN\s+(?P<sep>[|│║])(?=.*\S)")
+# These run only on lines that hold "RECORD" / "QUERY PLAN" (no nested or adjacent \s* either: a
+# regex like ``\s*[|]?\s*`` backtracks quadratically on a line of spaces).
+_RECORD = re.compile(r"^[ +\-=─═┌├╔╠╞╟|│║]*\[ ?RECORD \d+ ?\][-+=─═┬┐┤╗╣╦┼╡╢ ]*$")
 _RECORD0 = re.compile(r"^\* Record \d+\s*$")  # expanded records with border 0
-_HEADER = re.compile(r"^\s*[|│║]?\s*QUERY PLAN\s*[|│║]?\s*$")
 _CONTINUATION = re.compile(r"^\s*\((?:actual|cost=|never)|^\s*(?:rows=|loops=|width=|time=)")
 HEADER = "QUERY PLAN"
 MAX_JOINED = 40  # lines one hard-wrapped node line may span
@@ -119,7 +119,7 @@ def unframe(text: str) -> Unframed:
         if not line.strip():
             out.append("")
             continue
-        if _is_rule(line) or _RECORD.match(line):
+        if _is_rule(line) or ("RECORD" in line and _RECORD.match(line)):
             out.append("")
             continue
         if _RECORD0.match(line):
@@ -133,9 +133,9 @@ def unframe(text: str) -> Unframed:
                 out.append(_markers(line[11:], ""))
                 continue
             expanded_at = None
-        match = _EXPANDED.match(line)
-        if match:
-            expanded_at = match.end("sep")
+        sep_at = _expanded_separator(line) if "QUERY PLAN" in line else None
+        if sep_at is not None:
+            expanded_at = sep_at
             if "expanded (\\x) records" not in frames:
                 frames.append("expanded (\\x) records")
         if expanded_at is not None:
@@ -151,7 +151,7 @@ def unframe(text: str) -> Unframed:
                 out.append(_markers(line[1:] if line[:1] in " .…" else line, line[:1]))
                 continue
             expanded_at = None
-        if _HEADER.match(line):
+        if "QUERY PLAN" in line and line.strip().strip(_BOX).strip() == HEADER:
             out.append(HEADER)  # kept: it ends an echoed statement that has no semicolon
             continue
         stripped = line.strip()
@@ -173,6 +173,19 @@ def unframe(text: str) -> Unframed:
     if boxed:
         frames.append("psql border 2")
     return Unframed(_join_wraps(out), frames)
+
+
+def _expanded_separator(line: str) -> int | None:
+    """In ``[| ]QUERY PLAN | value``, the index just after the separator; None for other lines. (String
+    methods, not a regex: optional spaces around an optional border backtrack on long runs of spaces.)"""
+    at = line.find("QUERY PLAN")
+    if line[:at].strip(" ") not in ("", "|", "│", "║"):
+        return None
+    rest = line[at + len("QUERY PLAN") :]
+    body = rest.lstrip(" ")
+    if not body or body[0] not in _BOX or not body[1:].strip():
+        return None
+    return at + len("QUERY PLAN") + (len(rest) - len(body)) + 1
 
 
 def _markers(line: str, left: str) -> str:
