@@ -277,7 +277,7 @@ def _parse_pg_json(sniff: Sniff) -> Plan:
 def _sniff_pg_text(sniff: Sniff) -> str | None:
     from tui.plans.postgres_text import sniff_postgres_text
 
-    return sniff_postgres_text(sniff.text)
+    return sniff_postgres_text(sniff.text, sniff.unframed.lines)
 
 
 def _parse_pg_text(sniff: Sniff) -> Plan:
@@ -313,7 +313,10 @@ def parse_plan(text: str, should_stop: ShouldStop = None) -> Plan:
             reason = entry.sniff(sniff)
             if reason is not None:
                 plan = entry.parse(sniff)
-                plan.detection = f"read as {entry.kind}: {reason}"
+                frames = sniff.unframed.describe() if sniff._unframed is not None else ""
+                plan.detection = f"read as {entry.kind}: {reason}" + (
+                    f" (framing removed: {frames})" if frames and frames not in reason else ""
+                )
                 return plan
     kind, data = detect_format(text)
     if kind == POSTGRES_JSON:

@@ -168,11 +168,14 @@ def unframe(text: str) -> Unframed:
             left = inner[:1]
             out.append(_markers(inner[1:] if left in " .…" else inner, left))
             continue
-        left = line[:1] if line[:1] in ".…" else ""
+        # A leading . or … is psql's wrap marker only right under a line that ended with one.
+        left = line[:1] if line[:1] in ".…" and out and out[-1].endswith("\x00") else ""
         out.append(_markers(line[1:] if left else line, left))
     if boxed:
         frames.append("psql border 2")
-    return Unframed(_join_wraps(out), frames)
+    # A terminal's cut is seen on the lengths before trailing spaces were stripped.
+    lengths = [len(line) for line in raw] if len(raw) == len(out) else [len(line) for line in out]
+    return Unframed(_join_wraps(out, lengths), frames)
 
 
 def _expanded_separator(line: str) -> int | None:
@@ -190,22 +193,23 @@ def _expanded_separator(line: str) -> int | None:
 
 def _markers(line: str, left: str) -> str:
     """A row's text with psql's end-of-line marker: ``+``/``↵`` (the cell goes on) are dropped; a wrap
-    marker (``.``/``…``) is kept as ``\\x00`` so the join below knows; ``left`` is the leading marker."""
+    marker (``.``/``…``) is followed by ``\\x00`` so the join below knows; ``left`` is the leading marker."""
     body = line.rstrip()
     if body.endswith(("+", "↵")):
         body = body[:-1].rstrip()
     elif line.endswith(("…", ".")) and len(line) > 1:
-        body = line[:-1] + "\x00"
+        body = line + "\x00"
     if left in (".", "…"):
         body = "\x01" + body
     return body
 
 
-def _join_wraps(lines: list[str]) -> list[str]:
+def _join_wraps(lines: list[str], lengths: list[int]) -> list[str]:
     """psql's wrapped cells (a ``\\x00`` end meets a ``\\x01`` start) and hard-wrapped node lines (an
     open parenthesis, or a next line that starts with ``(actual``/``rows=``…) become one line."""
     out = list(lines)
     count = len(out)
+    width = _cut_width(lengths)
     i = 0
     while i < count:
         line = out[i]
@@ -219,13 +223,22 @@ def _join_wraps(lines: list[str]) -> list[str]:
         while j < count and joined < MAX_JOINED:
             nxt = out[j]
             if line.endswith("\x00") and nxt.lstrip().startswith("\x01"):
-                line = line[:-1] + nxt.lstrip()[1:]
+                rest = nxt.lstrip()[1:]
+                # "0.013." + ".0.013" is a terminal's cut through "..", not psql's wrap markers
+                keep = line[-2] == "." and line[-3:-2].isdigit() and rest[:1].isdigit() and _in_range(line)
+                keep = keep and ".." not in rest.split(" ", 1)[0]
+                line = (line[:-1] + "." if keep else line[:-2]) + rest
             elif line.endswith("\x00"):
-                line = line[:-1] + "."
-                break
+                line = line[:-1]  # a real "." or "…" at the end: look at the next line again
+                continue
             elif (
-                nxt and ("(" in line and line.count("(") > line.count(")")) and _could_continue(line, nxt)
-            ) or (nxt and _CONTINUATION.match(nxt) and "(" in line):
+                (nxt and ("(" in line and line.count("(") > line.count(")")) and _could_continue(line, nxt))
+                or (nxt and _CONTINUATION.match(nxt) and _node_head(line, nxt))
+                or (
+                    # padded rows (psql aligned) lose many trailing spaces; a cut line at most one
+                    width and lengths[j - 1] == width and len(lines[j - 1]) >= width - 1 and _cut_tail(nxt)
+                )
+            ):
                 line = _glue(line, nxt)
             else:
                 break
@@ -233,10 +246,54 @@ def _join_wraps(lines: list[str]) -> list[str]:
             joined += 1
             j += 1
         if line.endswith("\x00"):
-            line = line[:-1] + "."
+            line = line[:-1]
         out[i] = line
         i = j if joined else i + 1
     return out
+
+
+_TOP_LEVEL = (
+    "Planning",
+    "Execution",
+    "Total runtime",
+    "Trigger ",
+    "JIT",
+    "Settings",
+    "Serialization",
+    "Query ",
+    "QUERY PLAN",
+    "(",
+    "->",
+)
+
+
+def _cut_width(lengths: list[int]) -> int:
+    """The width a terminal cut the lines at: the longest length, when at least two lines have it
+    (0: no cut)."""
+    longest = max(lengths, default=0)
+    if longest < 20 or sum(1 for length in lengths if length == longest) < 2:
+        return 0
+    return longest
+
+
+def _cut_tail(nxt: str) -> bool:
+    """A line at column 0 that is none of the plan's own top-level lines: the rest of a cut line."""
+    return bool(nxt) and not nxt[:1].isspace() and not nxt.startswith(_TOP_LEVEL) and nxt[:1] != "\x01"
+
+
+def _in_range(line: str) -> bool:
+    """Whether ``line`` ends inside a ``cost=`` / ``time=`` range (``…=0.013.``)."""
+    at = max(line.rfind("cost="), line.rfind("time="))
+    return at >= 0 and ".." not in line[at:] and " " not in line[at:]
+
+
+def _node_head(line: str, nxt: str) -> bool:
+    """Whether ``line`` is the start of a node line whose numbers were wrapped onto ``nxt``: it has an
+    arrow or a cost already, or it is a node name (no ``Key:``) and ``nxt`` opens the cost."""
+    stripped = line.lstrip()
+    if stripped.startswith("->") or "(cost=" in line:
+        return True
+    return nxt.lstrip().startswith("(cost=") and ":" not in stripped
 
 
 _OPENERS = ("(cost=", "(actual ", "(never executed)")
@@ -250,20 +307,43 @@ def _could_continue(line: str, nxt: str) -> bool:
     return any(opener.startswith(tail) or tail.startswith(opener) for opener in _OPENERS)
 
 
+_TOKENS = (
+    "(actual time=",
+    "(actual rows=",
+    " rows=",
+    " loops=",
+    " width=",
+    "(never executed)",
+    " on ",
+    " using ",
+    "Scan",
+    " Loop",
+    " Join",
+    " Key:",
+    " Cond:",
+)
+
+
 def _glue(line: str, nxt: str) -> str:
-    """Join a hard-wrapped line: a cut inside a word joins without a space, a cut at a space with one."""
+    """Join a hard-wrapped line. A terminal cuts inside a word (join without a space), a word wrap at a
+    space, which the line no longer has (join with one): the join that forms more of the plan's own
+    tokens around the cut wins; with a tie, a cut between two letters or digits is taken as inside a word."""
     piece = nxt.strip()
-    if line.endswith((" ", "(")) or piece.startswith(")"):
-        return line + piece
     head = line.rstrip()
-    last = head[-1:]
-    first = piece[:1]
-    # `rows=0` + `loops=1)`: a new key=value starts; `(actual ti` + `me=…`: a word was cut.
-    if re.match(r"^(?:rows|loops|width|time|actual|never|\()", piece) and (last.isdigit() or last == ")"):
-        return head + " " + piece
-    if last == "=" or first == "=" or (last.isalnum() and first.isalnum()) or last == "." or first == ".":
-        return head + piece
-    return head + " " + piece
+    if line.endswith((" ", "(")) or piece.startswith(")") or head.endswith("("):
+        return head + (" " if line.endswith(" ") and not head.endswith("(") else "") + piece
+    tight, spaced = head + piece, head + " " + piece
+    cut = len(head)
+    window_tight = tight[max(0, cut - 16) : cut + 16]
+    window_spaced = spaced[max(0, cut - 16) : cut + 17]
+    score_tight = sum(token in window_tight for token in _TOKENS)
+    score_spaced = sum(token in window_spaced for token in _TOKENS)
+    if score_tight != score_spaced:
+        return tight if score_tight > score_spaced else spaced
+    last, first = head[-1:], piece[:1]
+    if last == "=" or first == "=" or (last.isalnum() and first.isalnum()) or "." in (last, first):
+        return tight
+    return spaced
 
 
 def _dbeaver_pipes(lines: list[str]) -> bool:

@@ -161,9 +161,11 @@ def looks_like_postgres_text(text: str) -> bool:
     return sniff_postgres_text(text) is not None
 
 
-def sniff_postgres_text(text: str) -> str | None:
-    """Why ``text`` is PostgreSQL text (a short reason with the line number), or None."""
-    lines = unframe(text).lines
+def sniff_postgres_text(text: str, lines: list[str] | None = None) -> str | None:
+    """Why ``text`` is PostgreSQL text (a short reason with the line number), or None. ``lines``: the
+    text already unframed."""
+    if lines is None:
+        lines = unframe(text).lines
     arrows = 0
     named_at = None
     for number, line in enumerate(lines[:2000], 1):
@@ -552,6 +554,7 @@ def lines_to_json(
     stack: list[tuple[int, str, Any]] = []
     warnings: list[str] = []
     unread: list[int] = []
+    root_indent = 0
     in_statement = False
     query_text: list[str] = []
     for index, raw_line in enumerate(lines):
@@ -578,6 +581,7 @@ def lines_to_json(
                     query_text.append(stripped.split(":", 1)[1].strip())
                 continue
             root = _node_json(node)
+            root_indent = node.indent
             top["Plan"] = root
             stack = [(node.indent, "node", root)]
             continue
@@ -607,6 +611,8 @@ def lines_to_json(
         if node is not None:
             fields = _node_json(node)
             # An arrow is always a child: ragged indentation may put it left of its parent, never beside the root.
+            if not stack:  # a top-level line came between (a cut line's tail): the root is the parent
+                stack = [(min(node.indent, root_indent) - 1, "node", root)]
             while len(stack) > 1 and stack[-1][0] >= node.indent:
                 stack.pop()
             if stack[-1][1] not in ("node", "marker"):
