@@ -235,8 +235,8 @@ def _join_wraps(lines: list[str], lengths: list[int]) -> list[str]:
                 (nxt and ("(" in line and line.count("(") > line.count(")")) and _could_continue(line, nxt))
                 or (nxt and _CONTINUATION.match(nxt) and _node_head(line, nxt))
                 or (
-                    # padded rows (psql aligned) lose many trailing spaces; a cut line at most one
-                    width and lengths[j - 1] == width and len(lines[j - 1]) >= width - 1 and _cut_tail(nxt)
+                    # padded rows (psql aligned) lose many trailing spaces; a cut line at most two
+                    width and lengths[j - 1] == width and len(lines[j - 1]) >= width - 2 and _cut_tail(nxt)
                 )
             ):
                 line = _glue(line, nxt)
