@@ -77,7 +77,15 @@ def read_plan_file(path: Path, should_stop: Callable[[], bool] | None = None) ->
         raise PlanInputError(f"{path} is not UTF-8 text", title="Cannot open the file") from None
     except OSError as exc:
         raise PlanInputError(f"{path}: {exc.strerror}", title="Cannot open the file") from None
-    return parse_plan(text, should_stop)
+    import gc
+
+    # A full collection over the objects a big plan creates holds the GIL for ~100 ms, which the UI
+    # thread would feel as a stall; collect once the plan is built instead.
+    gc.disable()
+    try:
+        return parse_plan(text, should_stop)
+    finally:
+        gc.enable()
 
 
 def _alternatives(plan: Plan) -> list[Plan]:
