@@ -72,7 +72,7 @@ def _unquote_csv(lines: list[str], frames: list[str]) -> list[str]:
         pieces: list[str] = []
         current = line[1:]
         start = i
-        closed = False
+        closed = failed = False
         while True:
             pos = 0
             buf: list[str] = []
@@ -86,10 +86,12 @@ def _unquote_csv(lines: list[str], frames: list[str]) -> list[str]:
                     buf.append('"')
                     pos = q + 2
                     continue
-                closed = True
+                # A CSV field ends at the end of the line or before the next field's comma.
+                closed = current[q + 1 :].strip()[:1] in ("", ",")
+                failed = not closed
                 break
             pieces.append("".join(buf))
-            if closed or i + 1 >= count or i - start >= 100_000:
+            if closed or failed or i + 1 >= count or i - start >= 100_000:
                 break
             i += 1
             current = lines[i]
@@ -268,16 +270,18 @@ _TOP_LEVEL = (
 
 
 def _cut_width(lengths: list[int]) -> int:
-    """The width a terminal cut the lines at: the longest length, when at least two lines have it
-    (0: no cut)."""
+    """The width a terminal may have cut the lines at: the longest length (0: no cut)."""
     longest = max(lengths, default=0)
-    if longest < 20 or sum(1 for length in lengths if length == longest) < 2:
+    if longest < 20:
         return 0
     return longest
 
 
 def _cut_tail(nxt: str) -> bool:
     """A line at column 0 that is none of the plan's own top-level lines: the rest of a cut line."""
+    word = nxt.split(" ", 1)[0]
+    if word.isalpha() and word.isupper():  # a command tag or the next statement (SET, EXPLAIN …)
+        return False
     return bool(nxt) and not nxt[:1].isspace() and not nxt.startswith(_TOP_LEVEL) and nxt[:1] != "\x01"
 
 
