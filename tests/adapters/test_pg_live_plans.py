@@ -367,7 +367,8 @@ def test_cli_explain_json(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = cli(capsys, "explain", db, "SELECT * FROM big WHERE k = 5", "--format", "json")
     assert code == 0, err
     document = json.loads(out)
-    assert list(document) == ["engine", "plan", "findings"] and document["engine"] == "postgresql"
+    assert list(document) == ["engine", "plan", "findings", "warnings", "detection"]
+    assert document["engine"] == "postgresql" and document["warnings"] == []
     assert document["plan"]["rows_actual"] is None and document["plan"]["cost"] > 0
 
 

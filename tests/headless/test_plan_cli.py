@@ -56,7 +56,8 @@ def test_json_contract(capsys: pytest.CaptureFixture[str], path: Path) -> None:
     code, out, err = run(capsys, "plan", str(path), "--format", "json")
     assert code == 0, err
     document = json.loads(out)
-    assert list(document) == ["engine", "plan", "findings"]
+    assert list(document) == ["engine", "plan", "findings", "warnings", "detection"]
+    assert document["warnings"] == [] and document["detection"].startswith("read as postgresql-")
     assert document["engine"] == "postgresql"
     nodes = walk(document["plan"])
     raw = parse_postgres_plan(path.read_text()).raw

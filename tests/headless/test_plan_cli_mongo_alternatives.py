@@ -28,7 +28,15 @@ def test_json_lists_rejected_and_candidate_plans(capsys: pytest.CaptureFixture[s
     code, out = run(capsys, "plan", str(SYNTHETIC), "--format", "json")
     assert code == 0
     document = json.loads(out)
-    assert list(document) == ["engine", "plan", "findings", "rejected_plans", "candidate_plans"]
+    assert list(document) == [
+        "engine",
+        "plan",
+        "findings",
+        "warnings",
+        "detection",
+        "rejected_plans",
+        "candidate_plans",
+    ]
     (rejected,) = document["rejected_plans"]
     assert tuple(rejected) == NODE_KEYS
     assert rejected["operation"] == "SORT" and rejected["rows_actual"] is None
@@ -55,6 +63,6 @@ def test_text_and_markdown_show_the_rejected_tree_after_the_winning_one(
 
 def test_explains_without_alternatives_keep_the_documented_keys(capsys: pytest.CaptureFixture[str]) -> None:
     _code, out = run(capsys, "plan", str(PLANS / "mongodb-ixscan-fetch.json"), "--format", "json")
-    assert list(json.loads(out)) == ["engine", "plan", "findings"]
+    assert list(json.loads(out)) == ["engine", "plan", "findings", "warnings", "detection"]
     _code, text = run(capsys, "plan", str(PLANS / "mongodb-ixscan-fetch.json"))
     assert "Rejected plan" not in text and "Candidate plan" not in text

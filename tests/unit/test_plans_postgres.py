@@ -178,7 +178,8 @@ def test_never_executed_fixture() -> None:
     loop, index_scan, seq_scan = nodes(plan)
     assert seq_scan.never_executed and seq_scan.loops == 0
     assert seq_scan.estimate_factor is None and seq_scan.estimate_direction is None
-    assert seq_scan.time_inclusive_ms == 0
+    # JSON prints 0.000 for a node that never ran; text prints no time: both are "no time" (issue 18).
+    assert seq_scan.time_inclusive_ms is None and seq_scan.time_exclusive_ms is None
     assert not index_scan.never_executed and not loop.never_executed
     # 0.006 − 0.002 × 1 − 0.000 × 0 = 0.004
     assert loop.time_exclusive_ms == pytest.approx(0.004)

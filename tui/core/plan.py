@@ -97,6 +97,7 @@ class Plan:
     header: dict[str, Any] = field(default_factory=dict)  # other top-level facts, verbatim
     raw: Any = None  # the decoded JSON (or text) the plan came from
     warnings: list[str] = field(default_factory=list)  # what the parser could not interpret
+    detection: str = ""  # which engine and format the input was read as, and why
 
     def nodes(self) -> Iterator[PlanNode]:
         return self.root.walk()

@@ -125,13 +125,17 @@ def _alternatives(plan: Plan) -> list[Plan]:
 
 
 def plan_document(plan: Plan, findings: list[Finding]) -> dict[str, Any]:
-    """``{"engine", "plan", "findings"}`` — what ``dbscope plan`` / ``explain`` print as JSON. A MongoDB
+    """``{"engine", "plan", "findings", "warnings", "detection"}`` — what ``dbscope plan`` / ``explain``
+    print as JSON (``warnings``: lines not understood, each naming its line; ``detection``: the format the
+    input was read as and why). A MongoDB
     explain that lists them adds ``"rejected_plans"`` (queryPlanner.rejectedPlans) and
     ``"candidate_plans"`` (executionStats.allPlansExecution): lists of Nodes of the same shape."""
     document: dict[str, Any] = {
         "engine": plan.engine,
         "plan": plan_to_json(plan),
         "findings": [sanitize_json(f.to_json()) for f in findings],
+        "warnings": list(plan.warnings),
+        "detection": plan.detection or None,
     }
     for key, kind in (("rejected_plans", "rejected plan"), ("candidate_plans", "candidate plan")):
         trees = [plan_to_json(alt) for alt in _alternatives(plan) if alt.header["variant"].startswith(kind)]
@@ -311,6 +315,8 @@ def _header_lines(plan: Plan) -> list[str]:
             parts.append(f"format {serialization['Format']}")
         if parts:
             lines.append("Serialization: " + ", ".join(parts))
+    if plan.detection:
+        lines.append(f"Input: {plan.detection}")
     lines.extend(f"Note: {warning}" for warning in plan.warnings)
     return lines
 

@@ -36,7 +36,6 @@ _NEEDS_LINE_PASS = re.compile(
 _FRAME_LINES = 12
 _EXPANDED_PREFIX = re.compile(r"^(?:QUERY PLAN|EXPLAIN|ANALYZE)\s*\|\s?")
 _LABEL_PREFIX = re.compile(r"^\s*(?:EXPLAIN|ANALYZE|QUERY PLAN):\s?")
-_TABLE_ROW = re.compile(r"^\s*\|\s?(.*?)\s*\|\s*$")
 
 _MESSAGES = {
     "Expecting value": "expected a JSON value",
@@ -86,9 +85,10 @@ def clean_pasted_text(text: str) -> str:
                 continue
             else:
                 if first == "|":
-                    row = _TABLE_ROW.match(body)
-                    if row:
-                        body = row.group(1)
+                    inner = body.strip()
+                    if len(inner) >= 2 and inner.endswith("|"):
+                        body = inner[1:-1]
+                        body = (body[1:] if body.startswith(" ") else body).rstrip()
                 label = _LABEL_PREFIX.match(body)
                 if label:
                     body = body[label.end() :]
@@ -200,3 +200,32 @@ def _slice_json_lines(text: str) -> str | None:
     if end is None:
         end = len(lines) - 1
     return "\n".join("" if i < start or i > end else line for i, line in enumerate(lines))
+
+
+def decode_first_json(text: str) -> tuple[Any, int | None]:
+    """The first JSON document in ``text`` that starts on a line of its own (``[``/``{``), and the line
+    number where more text follows it (None when nothing does). PlanInputError with line and column."""
+    start = 0
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        if stripped[:1] in ("[", "{"):
+            start += len(line) - len(stripped)
+            break
+        start += len(line) + 1
+    else:
+        raise PlanInputError("no JSON document found: expected a line that opens it with '[' or '{'")
+    try:
+        data, end = json.JSONDecoder().raw_decode(text, start)
+    except json.JSONDecodeError as exc:
+        raise PlanInputError(describe_json_error(exc)) from None
+    except RecursionError:
+        raise PlanInputError(
+            "the JSON is nested too deeply to read (a real EXPLAIN output is never this deep)"
+        ) from None
+    except ValueError as exc:
+        raise PlanInputError(f"the JSON contains a value that cannot be read: {exc}") from None
+    rest = text[end:]
+    stripped = rest.lstrip()
+    if not stripped:
+        return data, None
+    return data, text.count("\n", 0, end + len(rest) - len(stripped)) + 1

@@ -341,6 +341,8 @@ def _make_node(raw: dict[str, Any], node_type: str, node_id: int, gather_workers
     )
     effective_loops = loops if loops is not None and loops >= 0 else 1
     total_time = _num(get("Actual Total Time"))
+    if loops is not None and loops <= 0:
+        total_time = None  # never executed: JSON prints 0.000, text prints no time; both mean "no time"
     if total_time is not None:
         if effective_loops == 1 and not gather_workers:
             node.time_inclusive_ms = total_time

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 # Worker groups the cancel key stops (the tree's loader loop and the cancel request itself excluded).
 CANCELLABLE_GROUPS = frozenset(
-    {"catalog", "detail", "query", "explain", "advisor", "databases", "schema", "top", "profile"}
+    {"catalog", "detail", "query", "explain", "advisor", "databases", "schema", "top", "profile", "plan-open"}
 )
 SESSION_WAIT_S = 15.0  # a catalog load waits this long for a session still opening at start-up
 PREVIEW_WAIT_S = 1.0  # the start-up helper process gets this long before we connect without it

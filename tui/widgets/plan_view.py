@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
@@ -59,8 +59,9 @@ NARROW_WIDTH = 110  # below this the node detail goes under the tree instead of 
 DETAIL_SETTLE_S = 0.12
 
 
-def read_plan_file(path: Path) -> Plan:
-    """Read and parse a saved EXPLAIN output; every failure is a DbscopeError with a clear message."""
+def read_plan_file(path: Path, should_stop: Callable[[], bool] | None = None) -> Plan:
+    """Read and parse a saved EXPLAIN output; every failure is a DbscopeError with a clear message.
+    ``should_stop`` is polled while a long plan is read (``Cancelled`` when it returns True)."""
     from tui.core.errors import PlanInputError
     from tui.plans.detect import parse_plan
 
@@ -76,7 +77,15 @@ def read_plan_file(path: Path) -> Plan:
         raise PlanInputError(f"{path} is not UTF-8 text", title="Cannot open the file") from None
     except OSError as exc:
         raise PlanInputError(f"{path}: {exc.strerror}", title="Cannot open the file") from None
-    return parse_plan(text)
+    import gc
+
+    # A full collection over the objects a big plan creates holds the GIL for ~100 ms, which the UI
+    # thread would feel as a stall; collect once the plan is built instead.
+    gc.disable()
+    try:
+        return parse_plan(text, should_stop)
+    finally:
+        gc.enable()
 
 
 def _alternatives(plan: Plan) -> list[Plan]:
@@ -395,8 +404,16 @@ shortens long labels; the detail has them whole).
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan-open")
     def _open_worker(self, path: Path) -> None:
+        from textual.worker import get_current_worker
+
+        from tui.core.errors import Cancelled
+
+        worker = get_current_worker()
         try:
-            plan = read_plan_file(path)
+            plan = read_plan_file(path, lambda: worker.is_cancelled)
+        except Cancelled:
+            self.app.call_from_thread(self.notify, f"Stopped reading {path}.", title="Plan", timeout=3)
+            return
         except DbscopeError as exc:
             self.app.call_from_thread(self._open_failed, path, exc.one_line())
             return
