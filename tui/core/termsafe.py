@@ -33,12 +33,14 @@ TAB_SIZE = 4
 
 # Every code point of the general categories Cc, Cf, Zl, Zp and Cs (Unicode 15.1, Python 3.11–3.13);
 # tests/unit/test_termsafe.py checks this class against the running unicodedata.
-_UNSAFE_CLASS = (
-    "\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+_NOT_NEWLINE_CLASS = (
+    "\x00-\x09\x0b-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
     "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
     "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
 )
+_UNSAFE_CLASS = "\n" + _NOT_NEWLINE_CLASS
 _UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]")
+_BLOCK = re.compile(f"[{_NOT_NEWLINE_CLASS}]")
 # One-line text: also a literal ↵, and a backslash that an escape could follow (so it reads as one).
 _LINE = re.compile(f"\\\\(?=[\\\\xuUtr{_UNSAFE_CLASS}{NEWLINE_MARK}])|[{_UNSAFE_CLASS}{NEWLINE_MARK}]")
 _LINE_ESCAPE = re.compile(r"\\(\\|x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8}|t|r)|" + NEWLINE_MARK)
@@ -56,9 +58,35 @@ def escape_char(char: str) -> str:
     return f"\\U{code:08x}"
 
 
-def _line_one(match: re.Match[str]) -> str:
-    char = match.group()
-    return _SHORT.get(char) or escape_char(char)
+def pieces(text: str, *, multiline: bool = False) -> list[tuple[str, bool]]:
+    """``text`` cut into ``(piece, is_escape)`` pairs whose concatenation is :func:`line` (or
+    :func:`block` when ``multiline``); the TUI styles the escapes so they stand apart from the text."""
+    if multiline:
+        text = text.replace("\r\n", "\n")
+    out: list[tuple[str, bool]] = []
+    column = 0  # in the output, for tab stops
+    start = 0
+    for match in (_BLOCK if multiline else _LINE).finditer(text):
+        if match.start() > start:
+            out.append((text[start : match.start()], False))
+            column = _advance(column, text[start : match.start()])
+        start = match.end()
+        char = match.group()
+        if multiline and char == "\t":
+            out.append((" " * (TAB_SIZE - column % TAB_SIZE), False))
+        elif multiline:
+            out.append((escape_char(char), True))
+        else:
+            out.append((_SHORT.get(char) or escape_char(char), char != "\\"))
+        column = _advance(column, out[-1][0])
+    if start < len(text):
+        out.append((text[start:], False))
+    return out
+
+
+def _advance(column: int, piece: str) -> int:
+    newline = piece.rfind("\n")
+    return column + len(piece) if newline < 0 else len(piece) - newline - 1
 
 
 def line(text: str) -> str:
@@ -66,26 +94,15 @@ def line(text: str) -> str:
     newline as ``↵``, a tab as ``\\t``. Reversible with :func:`unescape_line`."""
     if not _LINE.search(text):
         return text
-    return _LINE.sub(_line_one, text)
-
-
-def _block_one(match: re.Match[str]) -> str:
-    char = match.group()
-    if char == "\n":
-        return "\n"
-    if char == "\t":
-        return "\t"  # expanded afterwards, once columns are known
-    return escape_char(char)
+    return "".join(piece for piece, _ in pieces(text))
 
 
 def block(text: str) -> str:
     """``text`` for several lines of a terminal: newlines kept (``\\r\\n`` → newline), tabs as spaces,
     every other control or format character as a visible escape; backslashes untouched."""
-    if not _UNSAFE.search(text):
+    if not _BLOCK.search(text):
         return text
-    text = text.replace("\r\n", "\n")
-    text = _UNSAFE.sub(_block_one, text)
-    return text.expandtabs(TAB_SIZE) if "\t" in text else text
+    return "".join(piece for piece, _ in pieces(text, multiline=True))
 
 
 def is_safe(text: str) -> bool:

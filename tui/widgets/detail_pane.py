@@ -13,7 +13,6 @@ import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -23,8 +22,9 @@ from textual.widget import AwaitMount
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from tui.advisor.indexes import key_parts
-from tui.core import fmt
+from tui.core import fmt, termsafe
 from tui.core.catalog import Index, ObjectDetail, Stat
+from tui.widgets.safetext import append_safe, safe_text
 
 if TYPE_CHECKING:
     from textual.widgets import TextArea
@@ -205,11 +205,12 @@ class DetailPane(Vertical):
         front: DataTable otherwise measures new rows on its next idle, and a frame painted before
         that (a busy start-up) leaves its cells cut to the headers' widths."""
         for tab, heads in _HEADS.items():
-            body = (rows or {}).get(tab, [])
+            # Text cells: DataTable reads a str as markup, and names and comments come from the server.
+            body = [tuple(safe_text(cell, end="") for cell in row) for row in (rows or {}).get(tab, [])]
             table = self._tables[tab]
             table.clear(columns=True)
             for position, head in enumerate(heads):
-                width = max([cell_len(head), *(cell_len(str(row[position])) for row in body)])
+                width = max([cell_len(head), *(row[position].cell_len for row in body)])
                 table.add_column(head, width=width)
             table.add_rows(body)
 
@@ -228,8 +229,7 @@ class DetailPane(Vertical):
         self.build_tabs()
         self.detail = detail
         node = detail.node
-        header = Text()
-        header.append(node.qualified_name, style="bold")
+        header = safe_text(node.qualified_name, "bold")
         header.append(f"  {node.kind.replace('_', ' ')}", style="dim")
         facts = []
         parts = [
@@ -254,7 +254,8 @@ class DetailPane(Vertical):
         if facts:
             header.append("  " + " · ".join(facts))
         for note in detail.notes:
-            header.append(f"\n⚠ {note}", style="italic")
+            header.append("\n⚠ ", style="italic")
+            append_safe(header, note, "italic")
         self.query_one("#detail-header", Static).update(header)
         with self.app.batch_update():
             self._fill(detail)
@@ -262,7 +263,8 @@ class DetailPane(Vertical):
         assert ddl is not None
         if ddl.language is None and "sql" in ddl.available_languages:
             ddl.language = "sql"
-        ddl.load_text(detail.ddl or "-- no DDL available for this object\n")
+        # Shown sanitized; copied and saved as the server wrote it (OSC 52 carries it base64-encoded).
+        ddl.load_text(termsafe.block(detail.ddl or "-- no DDL available for this object\n"))
 
     def on_resize(self) -> None:
         self._apply_titles()
@@ -378,7 +380,9 @@ class DetailPane(Vertical):
         if area is None:
             return ""
         # A selection in the DDL tab narrows the copy to what the user selected.
-        return area.selected_text or area.text
+        if area.selected_text:
+            return area.selected_text
+        return self.detail.ddl if self.detail is not None and self.detail.ddl else area.text
 
     def action_next_tab(self) -> None:
         self._step(1)
