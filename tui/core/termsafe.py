@@ -20,7 +20,10 @@ Two shapes:
   newline, tabs become spaces, backslashes stay as they are (SQL reads as typed), the rest is escaped as
   above. Applying it twice changes nothing.
 
-Both are linear in the text's length (one regular-expression pass) and return the same object when
+Editors (a ``TextArea`` showing a statement or DDL that can be selected and copied exactly) use
+:func:`pictures` on what they paint instead: one visible character per code point (``␛``, ``�``).
+
+All are linear in the text's length (one regular-expression pass) and return the same object when
 there is nothing to change, so a 4 MB plan costs one scan.
 """
 
@@ -103,6 +106,22 @@ def block(text: str) -> str:
     if not _BLOCK.search(text):
         return text
     return "".join(piece for piece, _ in pieces(text, multiline=True))
+
+
+_PICTURES = {chr(code): chr(0x2400 + code) for code in range(0x20)} | {"\x7f": "\u2421"}
+
+
+def _picture_one(match: re.Match[str]) -> str:
+    return _PICTURES.get(match.group(), "\ufffd")
+
+
+def pictures(text: str) -> str:
+    """``text`` with each control or format character replaced by ONE visible character (``␛`` for
+    ESC, ``␊`` for a newline, ``�`` for C1 and format characters): for editors, whose cursor
+    arithmetic needs one code point per code point; the document itself keeps the real text."""
+    if not _UNSAFE.search(text):
+        return text
+    return _UNSAFE.sub(_picture_one, text)
 
 
 def is_safe(text: str) -> bool:

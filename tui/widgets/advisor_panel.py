@@ -47,6 +47,7 @@ from textual.widgets.option_list import Option
 from tui.core import fmt
 from tui.core.finding import SEVERITIES, Finding, sort_findings
 from tui.widgets.plan_diff_view import PlanDiffScreen, diff_from_verification
+from tui.widgets.safe_textarea import SafeTextArea
 
 # Theme variables, not ANSI names: "yellow" on a light theme's white panel is unreadable.
 _SEVERITY_STYLE = {
@@ -171,7 +172,7 @@ reasoning and DDL that runs as printed.
             yield Static("", id="finding-title")
             yield Static("", id="finding-evidence")
             yield Static("", id="finding-reasoning")
-            yield TextArea("", read_only=True, soft_wrap=True, id="finding-ddl", show_line_numbers=False)
+            yield SafeTextArea("", read_only=True, soft_wrap=True, id="finding-ddl", show_line_numbers=False)
             yield Static("", id="finding-rollback", markup=False)
             yield Static(
                 "y copy DDL · s save to a file · S save all as a migration · d plan diff", id="finding-keys"

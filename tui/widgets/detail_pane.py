@@ -22,7 +22,7 @@ from textual.widget import AwaitMount
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from tui.advisor.indexes import key_parts
-from tui.core import fmt, termsafe
+from tui.core import fmt
 from tui.core.catalog import Index, ObjectDetail, Stat
 from tui.widgets.safetext import append_safe, safe_text
 
@@ -180,14 +180,14 @@ class DetailPane(Vertical):
         ``width_hint``: this pane's width when it has not been laid out yet, for the tab titles (a
         relabelled tab animates its underline, which a screenshot may catch half-way)."""
         if self._tabs_mounted is None:
-            from textual.widgets import TextArea
+            from tui.widgets.safe_textarea import SafeTextArea
 
             tabbed = TabbedContent(id="detail-tabs")
             for tab in TABS:
                 body: DataTable[Any] | TextArea
                 if tab == "ddl":
                     # The SQL grammar loads when the first DDL is shown, not on the start-up path.
-                    body = self._ddl = TextArea(
+                    body = self._ddl = SafeTextArea(
                         "", read_only=True, show_line_numbers=False, soft_wrap=False, id="ddl"
                     )
                 else:
@@ -263,8 +263,7 @@ class DetailPane(Vertical):
         assert ddl is not None
         if ddl.language is None and "sql" in ddl.available_languages:
             ddl.language = "sql"
-        # Shown sanitized; copied and saved as the server wrote it (OSC 52 carries it base64-encoded).
-        ddl.load_text(termsafe.block(detail.ddl or "-- no DDL available for this object\n"))
+        ddl.load_text(detail.ddl or "-- no DDL available for this object\n")
 
     def on_resize(self) -> None:
         self._apply_titles()
@@ -380,9 +379,7 @@ class DetailPane(Vertical):
         if area is None:
             return ""
         # A selection in the DDL tab narrows the copy to what the user selected.
-        if area.selected_text:
-            return area.selected_text
-        return self.detail.ddl if self.detail is not None and self.detail.ddl else area.text
+        return area.selected_text or area.text
 
     def action_next_tab(self) -> None:
         self._step(1)

@@ -49,6 +49,7 @@ from tui.widgets.node_detail import NodeDetail
 from tui.widgets.plan_header import PlanHeader
 from tui.widgets.plan_metrics import METRIC_TITLES
 from tui.widgets.plan_tree import PlanTree
+from tui.widgets.safe_textarea import SafeTextArea
 
 EMPTY_TEXT = (
     "No plan yet. Explain a statement from the query editor, or press o to open a saved EXPLAIN file."
@@ -210,7 +211,7 @@ shortens long labels; the detail has them whole).
         with Horizontal(id="plan-body"):
             yield PlanTree(id="plan-tree")
             yield NodeDetail(id="plan-detail")
-        yield TextArea("", read_only=True, soft_wrap=False, id="plan-raw")
+        yield SafeTextArea("", read_only=True, soft_wrap=False, id="plan-raw")
         with Vertical(id="plan-open"):
             yield Input(
                 placeholder="path of a saved EXPLAIN output (JSON or text) — enter opens, escape cancels",

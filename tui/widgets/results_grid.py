@@ -47,6 +47,7 @@ from tui.widgets.result_cells import (
     write_json,
 )
 from tui.widgets.results_table import ResultsTable
+from tui.widgets.safe_textarea import SafeTextArea
 
 
 def describe_sent(text: str) -> str:
@@ -84,7 +85,7 @@ class CellDetailScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self._title, id="cell-title", markup=False)
-            yield TextArea(full_text(self._value), read_only=True, soft_wrap=True, id="cell-text")
+            yield SafeTextArea(full_text(self._value), read_only=True, soft_wrap=True, id="cell-text")
             yield Static("y copy · escape close · select with shift+arrows", id="cell-help")
 
     def on_mount(self) -> None:
