@@ -48,6 +48,7 @@ from tui.widgets.result_cells import (
 )
 from tui.widgets.results_table import ResultsTable
 from tui.widgets.safe_textarea import SafeTextArea
+from tui.widgets.safetext import safe_text
 
 
 def describe_sent(text: str) -> str:
@@ -84,7 +85,7 @@ class CellDetailScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self._title, id="cell-title", markup=False)
+            yield Static(safe_text(self._title), id="cell-title")
             yield SafeTextArea(full_text(self._value), read_only=True, soft_wrap=True, id="cell-text")
             yield Static("y copy · escape close · select with shift+arrows", id="cell-help")
 
