@@ -241,7 +241,7 @@ dim, binary shows `\\x…` hex with its length, long values end in `…`.
         if page.rows and page.columns:
             row, col = self.table.cursor
             text += f" · row {num(row + 1)}, {page.columns[col]}"
-        footer.update(text)
+        footer.update(safe_text(text))
         footer.set_class(page.truncated, "-capped")
 
     # -- actions ------------------------------------------------------------------------------------
