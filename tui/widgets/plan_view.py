@@ -50,6 +50,7 @@ from tui.widgets.plan_header import PlanHeader
 from tui.widgets.plan_metrics import METRIC_TITLES
 from tui.widgets.plan_tree import PlanTree
 from tui.widgets.safe_textarea import SafeTextArea
+from tui.widgets.safetext import safe_text
 
 EMPTY_TEXT = (
     "No plan yet. Explain a statement from the query editor, or press o to open a saved EXPLAIN file."
@@ -392,7 +393,7 @@ shortens long labels; the detail has them whole).
 
     def _show_open_error(self, text: str) -> None:
         self.add_class("-opening")
-        self.query_one("#plan-open-error", Static).update(text)
+        self.query_one("#plan-open-error", Static).update(safe_text(text, multiline=True))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan-open")
     def _open_worker(self, path: Path) -> None:
