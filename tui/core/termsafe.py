@@ -124,6 +124,23 @@ def pictures(text: str) -> str:
     return _UNSAFE.sub(_picture_one, text)
 
 
+def _json_one(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def json_text(text: str) -> str:
+    """JSON text (as ``json.dumps(..., ensure_ascii=False)`` writes it) with DEL, C1, format characters
+    and lone surrogates as ``\\uXXXX`` escapes: the same JSON value, nothing a terminal acts on. The
+    newlines and spaces of indentation are structure and stay; ``json.dumps`` escapes C0 in strings."""
+    if not _BLOCK.search(text):
+        return text
+    return _BLOCK.sub(_json_one, text)
+
+
 def is_safe(text: str) -> bool:
     """True when ``text`` has no control or format character a terminal would act on (newlines count)."""
     return not _UNSAFE.search(text)

@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -229,7 +230,7 @@ class DetailPane(Vertical):
         self.build_tabs()
         self.detail = detail
         node = detail.node
-        header = safe_text(node.qualified_name, "bold")
+        header = append_safe(Text(), node.qualified_name, "bold")
         header.append(f"  {node.kind.replace('_', ' ')}", style="dim")
         facts = []
         parts = [

@@ -90,14 +90,16 @@ def header_text(plan: Plan, alternatives: int = 0) -> Text:
         first.append(value, style="bold")
     lines = [first]
     if plan.jit:
-        lines.append(append_safe(Text("JIT ", "bold"), _jit_text(plan.jit)))
+        lines.append(append_safe(Text.assemble(("JIT ", "bold")), _jit_text(plan.jit)))
     if plan.triggers:
         lines.append(
-            append_safe(Text("Triggers ", "bold"), "; ".join(_trigger_text(t) for t in plan.triggers))
+            append_safe(
+                Text.assemble(("Triggers ", "bold")), "; ".join(_trigger_text(t) for t in plan.triggers)
+            )
         )
     if plan.settings:
         settings = ", ".join(f"{key}={_value(value)}" for key, value in plan.settings.items())
-        lines.append(append_safe(Text("Settings ", "bold"), settings))
+        lines.append(append_safe(Text.assemble(("Settings ", "bold")), settings))
     for warning in plan.warnings:
         lines.append(safe_text(f"Note: {warning}", "italic"))
     if alternatives:
