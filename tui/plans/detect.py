@@ -39,7 +39,7 @@ def detect_format(text: str) -> tuple[str, Any]:
         raise PlanInputError("the input is empty: paste or pipe the output of EXPLAIN")
     if text.lstrip()[:1] in ("[", "{"):
         try:
-            data = json.loads(text)
+            data = json.loads(text, strict=False)
         except (ValueError, RecursionError):
             pass
         else:
