@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clusters import Cluster
 from tests.live import LiveServer
 from tui.cli import main
 
@@ -220,3 +221,34 @@ def test_mariadb_explain_and_plan_of_hostile_names(
     assert code in (0, 1), err
     assert_terminal_safe(out, err)
     assert "orders\\x1b]0;pwned\\x07" in out
+
+
+@pytest.fixture(scope="module")
+def top_url(pgss_cluster: Cluster) -> str:
+    """Statement statistics whose texts name the hostile table (pg_stat_statements keeps them raw)."""
+    import psycopg
+
+    name = f"b7_termsafe_top_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(pgss_cluster.url(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    url = pgss_cluster.url(name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        conn.execute(f'CREATE TABLE "{PG_TABLE}" (id int PRIMARY KEY, "{PG_COLUMN}" int)')  # type: ignore[arg-type]
+        conn.execute(f'INSERT INTO "{PG_TABLE}" SELECT g, g % 7 FROM generate_series(1, 5000) g')  # type: ignore[arg-type]
+        for i in range(5):
+            conn.execute(f'SELECT count(*) FROM "{PG_TABLE}" WHERE "{PG_COLUMN}" = %s /* {MARKUP} */', (i,))  # type: ignore[arg-type]
+    return url
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_pg_top_with_hostile_statement_texts(
+    top_url: str, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "top", top_url, "--sort", "calls", "--explain", "--format", fmt)
+    assert code == 0, err
+    assert_terminal_safe(out, err)
+    if fmt == "json":
+        assert any(PG_TABLE in s["query"] for s in json.loads(out)["statements"])
+    else:
+        assert "orders\\x1b]0;pwned\\x07" in out
