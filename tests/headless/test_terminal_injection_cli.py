@@ -37,6 +37,8 @@ CREATE TABLE "{PG_TABLE}" (id int PRIMARY KEY, "{PG_COLUMN}" int, "two
 lines" text);
 CREATE TABLE "{MARKUP}{CSI8}" (id int PRIMARY KEY, ref int REFERENCES "{PG_TABLE}" (id));
 CREATE TABLE "nopk{ALT}{BIDI}" (a int);
+CREATE TABLE "nopk two
+lines" (a int, b int REFERENCES "{PG_TABLE}" (id));
 CREATE INDEX "ix{ALT}" ON "{PG_TABLE}" ("{PG_COLUMN}");
 CREATE INDEX "dup{OSC}" ON "{PG_TABLE}" ("{PG_COLUMN}");
 CREATE VIEW "v{CLEAR}
@@ -110,6 +112,11 @@ def test_pg_advise_shows_hostile_names_as_escapes(
     assert "\\x1b]0;pwned\\x07" in out
     assert "\\x9b2J" in out and "[red]x[/]" in out
     assert "nopk\\x1b[?1049h\\u202e" in out
+    # A heading that names a table with a newline stays one line.
+    assert ("— `public.nopk two↵lines`" if fmt == "markdown" else "— public.nopk two↵lines") in out
+    if fmt == "markdown":  # a newline in a name must not cut a table row in two
+        rows = [line for line in out.splitlines() if line.startswith("|")]
+        assert rows and all(line.endswith("|") for line in rows), [r for r in rows if not r.endswith("|")]
 
 
 def test_pg_advise_json_keeps_the_exact_names(pg_db: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -211,9 +211,7 @@ reasoning and DDL that runs as printed.
         if not self._findings:
             self.add_class("-empty")
             self.query_one("#advisor-empty", Static).update(
-                safe_text(
-                    f"Based on my analysis of {context_label}, I have identified no problems.", multiline=True
-                )
+                safe_text(f"Based on my analysis of {context_label}, I have identified no problems.")
             )
             return
         self.remove_class("-empty")
