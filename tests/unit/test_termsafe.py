@@ -120,3 +120,12 @@ def test_a_big_plan_is_one_scan() -> None:
     text = ("  ->  Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n" * 80_000) + "\x1b[2J"
     shown = termsafe.block(text)
     assert shown.endswith("\\x1b[2J") and shown.count("\n") == 80_000
+
+
+def test_shortened_messages_are_one_safe_line() -> None:
+    # The path and URL-part helpers of tui.core.files / connspec / errors use this one.
+    assert termsafe.shortened("/tmp/a\nb\x1b[2J", 80) == "/tmp/a↵b\\x1b[2J"
+    assert termsafe.shortened("x" * 100, 10) == "x" * 9 + "…"
+    from tui.core.files import shown
+
+    assert shown("/tmp/\x1b]0;pwned\x07") == "/tmp/\\x1b]0;pwned\\x07"

@@ -146,6 +146,12 @@ def is_safe(text: str) -> bool:
     return not _UNSAFE.search(text)
 
 
+def shortened(text: str, width: int) -> str:
+    """:func:`line`, cut to ``width`` characters with an ellipsis: a name or path in a one-line message."""
+    shown = line(text)
+    return shown if len(shown) <= width else shown[: width - 1] + "…"
+
+
 def value(obj: object) -> str:
     """Any value for one line: ``str(obj)`` through :func:`line`."""
     return line(obj if isinstance(obj, str) else str(obj))
