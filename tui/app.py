@@ -25,6 +25,7 @@ from textual.binding import Binding, BindingType
 
 from tui.commands import DbscopeCommands, ObjectProvider
 from tui.config import Settings
+from tui.core import termsafe
 from tui.core.errors import ConnectError, DbscopeError
 from tui.keymap import resolve_keymap
 from tui.messages import StartupProgress
@@ -32,6 +33,8 @@ from tui.screens.main import MainScreen
 from tui.themes import ThemeSet, load_themes, resolve_theme_name
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from tui.adapters.base import Adapter
     from tui.core.catalog import CatalogNode
     from tui.core.connspec import ConnectionSpec
@@ -117,6 +120,26 @@ class DbscopeApp(App[int]):
         self.session_opened = threading.Event()  # set by open_session (catalog loads may wait for it)
 
     # -- lifecycle --------------------------------------------------------------------------------
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast (widgets' and screens' ``notify`` land here) passes the terminal sanitizer and is
+        never read as markup: messages carry names, paths and server errors (``[mysqld]``, ``[red]``)."""
+        del markup
+        super().notify(
+            termsafe.block(message),
+            title=termsafe.line(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     def on_mount(self) -> None:
         self.push_screen(MainScreen())
         if self.prepare is not None:

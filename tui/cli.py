@@ -9,8 +9,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from tui import __version__
-from tui.core.connspec import mask_secrets
 from tui.core.errors import DbscopeError
+from tui.headless import emit
 
 SUBCOMMANDS = ("plan", "explain", "advise", "top", "doctor")
 FORMATS = ("text", "json", "markdown")
@@ -20,7 +20,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits with status 2 and a one-line message (no usage dump)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"dbscope: {mask_secrets(message)} (see dbscope {self.prog.split()[-1]} --help)\n")
+        emit.err(f"{message} (see dbscope {self.prog.split()[-1]} --help)")
         raise SystemExit(2)
 
 
@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return launch_tui(namespace)
     except DbscopeError as exc:
-        sys.stderr.write(f"dbscope: {mask_secrets(exc.one_line())}\n")
+        emit.err(exc.one_line())
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("dbscope: interrupted\n")

@@ -10,6 +10,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
+
+from tui.core import termsafe
 
 if TYPE_CHECKING:
     from tui.screens.main import MainScreen
@@ -50,7 +53,8 @@ class ObjectProvider(Provider):
             score = max(matcher.match(name), 0.5) - rank * 0.001
             yield Hit(
                 score,
-                matcher.highlight(f"object: {name}"),
+                # highlight() reads markup: a name is sanitized and escaped first.
+                matcher.highlight(escape(f"object: {termsafe.line(name)}")),
                 partial(main.schema_pane.jump_to, entry.tree_node_id),
                 text=name,
                 help=f"{entry.node.kind.replace('_', ' ')} — open it"

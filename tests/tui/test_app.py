@@ -82,7 +82,7 @@ async def test_tree_filter_open_indexes_and_ddl(shop_url: str) -> None:
         assert not pane.filtering
         assert detail.detail is not None and detail.detail.node.qualified_name == "shop.orders"
         columns = detail.query_one("#table-columns", KeyTable)
-        assert [columns.get_row_at(i)[1] for i in range(columns.row_count)] == [
+        assert [str(columns.get_row_at(i)[1]) for i in range(columns.row_count)] == [
             "id",
             "customer_id",
             "status",
@@ -92,10 +92,10 @@ async def test_tree_filter_open_indexes_and_ddl(shop_url: str) -> None:
         detail.show_tab("indexes")
         await pilot.pause()
         indexes = detail.query_one("#table-indexes", KeyTable)
-        names = {indexes.get_row_at(i)[0] for i in range(indexes.row_count)}
+        names = {str(indexes.get_row_at(i)[0]) for i in range(indexes.row_count)}
         assert names == {"orders_pkey", "orders_status_idx"}
         fks = detail.query_one("#table-fks", KeyTable)
-        rows = [fks.get_row_at(i) for i in range(fks.row_count)]
+        rows = [[str(c) for c in fks.get_row_at(i)] for i in range(fks.row_count)]
         assert [r[0] for r in rows].count("→") == 1 and [r[0] for r in rows].count("←") == 1
         assert any('"Order Items"' in str(r[3]) for r in rows), rows
 

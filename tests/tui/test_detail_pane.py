@@ -83,4 +83,4 @@ async def test_index_columns_cell_lists_every_key_part_in_order() -> None:
         pane.show_detail(detail)
         await pilot.pause()
         row = app.query_one("#table-indexes", KeyTable).get_row_at(0)
-        assert row[1] == 'lower("order"), "Tenant" INCLUDE (total)'
+        assert str(row[1]) == 'lower("order"), "Tenant" INCLUDE (total)'

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tui.advisor.ddl import parse_create_index, subsumed_by
+from tui.core import termsafe
 from tui.core.finding import Finding
 
 POSTGRESQL, MYSQL, MONGOSH = "postgresql", "mysql", "mongosh"
@@ -266,7 +267,8 @@ def migration_script(
         lines += ["", f"{comment} {'=' * 70}", f"{comment} {heading}", f"{comment} {'=' * 70}"]
         for step in steps[phase]:
             number += 1
-            target = f" on {step.finding.object}" if step.finding.object else ""
+            # One comment line, whatever the name holds: a newline would end the comment mid-name.
+            target = f" on {termsafe.line(step.finding.object)}" if step.finding.object else ""
             note = f" — {step.note}" if step.note else ""
             lines += [
                 "",

@@ -15,7 +15,7 @@ from tui.advisor.indexes import key_parts
 from tui.advisor.plan_diff import PlanDiff, render_plan_diff_markdown
 from tui.advisor.rules.common import number_stat, table_qualified, tables_of
 from tui.advisor.voice import officer_text, render_findings_markdown, verification_text
-from tui.core import fmt
+from tui.core import fmt, termsafe
 from tui.core.catalog import ObjectDetail
 from tui.core.finding import Finding, sort_findings
 from tui.core.plan import Plan
@@ -225,7 +225,9 @@ def er_sketch(tables: list[ObjectDetail]) -> list[str]:
     alone = [table_qualified(t) for t in tables if table_qualified(t) not in linked]
     if alone:
         lines.append("")
-        lines.append("Not connected by a foreign key: " + ", ".join(f"[{n}]" for n in sorted(alone)))
+        lines.append(
+            "Not connected by a foreign key: " + ", ".join(f"[{termsafe.line(n)}]" for n in sorted(alone))
+        )
     return lines
 
 
@@ -260,7 +262,7 @@ def _schema_design(facts: SchemaFacts, tables: list[ObjectDetail], findings: lis
         about = by_table.get(name)
         if not about:
             continue
-        out += [f"### {name}", ""]
+        out += [f"### {termsafe.line(name)}", ""]  # one heading line, whatever the name holds
         if detail.ddl:
             out += ["```sql", detail.ddl.strip(), "```", ""]
         for f in about:
@@ -497,7 +499,7 @@ def _integrity(tables: list[ObjectDetail], findings: list[Finding]) -> list[str]
     ]
     if missing:
         out += ["Missing or weak:", ""]
-        out += [f"- {f.object}: {f.title.lower()}." for f in missing]
+        out += [f"- {termsafe.line(f.object or '')}: {f.title.lower()}." for f in missing]
         out.append("")
     return out
 

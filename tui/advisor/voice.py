@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tui.core import fmt
+from tui.core import fmt, termsafe
 from tui.core.finding import SEVERITIES, Finding, sort_findings
 
 NOT_VERIFIED = "Estimated, not verified."
@@ -172,9 +172,9 @@ def _ddl_block(finding: Finding, indent: str) -> list[str]:
 def render_finding_text(finding: Finding, plain: bool = False) -> str:
     """One finding as text. The persona's paragraph, then evidence, DDL with its rollback and the
     verification; ``plain`` gives a terse form without the persona."""
-    head = f"{finding.severity.upper()}  {finding.title}"
+    head = f"{finding.severity.upper()}  {termsafe.line(finding.title)}"
     if finding.object:
-        head += f" — {finding.object}"
+        head += f" — {termsafe.line(finding.object)}"  # one heading line, whatever the name holds
     head += f"  [{finding.rule}]"
     lines = [head]
     if plain:
@@ -222,14 +222,15 @@ def render_findings_text(findings: Iterable[Finding], plain: bool = False) -> st
 
 
 def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
+    """A table cell: one line (a newline in a name is ``↵``), pipes escaped."""
+    return termsafe.line(text).replace("|", "\\|")
 
 
 def render_finding_markdown(finding: Finding, level: int = 3) -> str:
     hashes = "#" * level
-    title = f"{hashes} {finding.title}"
+    title = f"{hashes} {termsafe.line(finding.title)}"
     if finding.object:
-        title += f" — `{finding.object}`"
+        title += f" — `{termsafe.line(finding.object)}`"
     out = [title, "", f"*{finding.severity}* · `{finding.rule}`", "", officer_text(finding), ""]
     rows = evidence_rows(finding)
     if rows:

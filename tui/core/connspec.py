@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from tui.core import termsafe
 from tui.core.errors import UsageError
 
 SCHEMES: dict[str, str] = {
@@ -74,8 +75,7 @@ _HOST_HINT = "each dot-separated part of a host name has 1 to 63 letters, digits
 
 def _shown(text: str, width: int = 60) -> str:
     """A URL part for a message: control characters escaped, a long one shortened."""
-    text = text if text.isprintable() else repr(text)[1:-1]
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return termsafe.shortened(text, width)
 
 
 def _check_text(text: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tui.core import termsafe
+
 
 class DbscopeError(Exception):
     """Base of every error dbscope shows to a person.
@@ -90,8 +92,7 @@ class ReadOnlyBreach(DbscopeError):
 
 
 def _short_target(target: str, width: int = 80) -> str:
-    text = target if target.isprintable() else repr(target)[1:-1]
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return termsafe.shortened(target, width)
 
 
 def connect_value_error(exc: BaseException, target: str) -> DbscopeError:

@@ -25,6 +25,7 @@ import os
 import stat
 from pathlib import Path
 
+from tui.core import termsafe
 from tui.core.errors import UsageError
 from tui.core.fmt import size as _size
 
@@ -68,9 +69,7 @@ def _on_pseudo_fs(path: str, st: os.stat_result) -> bool:
 
 def shown(path: str | os.PathLike[str], width: int = 160) -> str:
     """A path for a one-line message: control characters escaped, a very long one shortened."""
-    name = os.fspath(path)
-    text = name if name.isprintable() else repr(name)[1:-1]
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return termsafe.shortened(os.fspath(path), width)
 
 
 def world_writable(st: os.stat_result) -> bool:

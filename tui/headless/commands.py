@@ -25,6 +25,7 @@ from tui.core.errors import (
 )
 from tui.core.finding import SEVERITY_RANK, Finding
 from tui.core.sqltext import short_statement
+from tui.headless import emit
 
 if TYPE_CHECKING:
     from tui.adapters.base import Adapter
@@ -37,20 +38,15 @@ MAX_INPUT_BYTES = 256 * 1024 * 1024
 
 # -- helpers ---------------------------------------------------------------------------------------------
 def _write(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    sys.stdout.flush()
+    emit.out(text)
 
 
 def _warn(text: str) -> None:
-    from tui.core.connspec import mask_secrets
-
-    sys.stderr.write(f"dbscope: warning: {mask_secrets(' '.join(text.split()))}\n")
+    emit.err(" ".join(text.split()), prefix="dbscope: warning: ")
 
 
 def _note(text: str) -> None:
-    from tui.core.connspec import mask_secrets
-
-    sys.stderr.write(f"dbscope: note: {mask_secrets(' '.join(text.split()))}\n")
+    emit.err(" ".join(text.split()), prefix="dbscope: note: ")
 
 
 def _read_input(path: str) -> str:

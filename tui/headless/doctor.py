@@ -19,6 +19,8 @@ from importlib import metadata
 from typing import Any
 
 from tui import __version__
+from tui.core import termsafe
+from tui.headless import emit
 
 PACKAGES = ("textual", "rich", "psycopg", "psycopg-binary", "sqlalchemy", "pymysql", "pymongo", "sqlglot")
 EXTRAS = {
@@ -204,11 +206,12 @@ def render_text(report: Report) -> str:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps({**report.sections, "advice": report.advice}, indent=2, ensure_ascii=False, default=str)
+    text = json.dumps({**report.sections, "advice": report.advice}, indent=2, ensure_ascii=False, default=str)
+    return termsafe.json_text(text)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     report = collect(config_path=getattr(args, "config", None))
     text = render_json(report) if getattr(args, "format", "text") == "json" else render_text(report)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    emit.out(text)  # paths, TERM and tmux options come from the environment
     return 0

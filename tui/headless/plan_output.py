@@ -11,7 +11,7 @@ import json
 import math
 from typing import Any
 
-from tui.core import fmt
+from tui.core import fmt, termsafe
 from tui.core.finding import Finding
 from tui.core.plan import Plan, PlanNode
 
@@ -145,8 +145,9 @@ def plan_document(plan: Plan, findings: list[Finding]) -> dict[str, Any]:
 
 
 def dumps(document: Any) -> str:
-    """JSON text as the CLI prints it (indent 2, UTF-8 kept, never NaN/Infinity)."""
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False, default=str)
+    """JSON text as the CLI prints it (indent 2, UTF-8 kept, never NaN/Infinity, terminal-safe)."""
+    text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False, default=str)
+    return termsafe.json_text(text)  # C1, bidi and format characters as \u escapes: the same JSON
 
 
 # -- shared formatting ----------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def detect_format(text: str) -> tuple[str, Any]:
     _check_text(text)
     if text.lstrip()[:1] in ("[", "{"):
         try:
-            data = json.loads(text)
+            data = json.loads(text, strict=False)
         except (ValueError, RecursionError):
             pass
         else:

@@ -152,8 +152,9 @@ def decode_json(text: str, what: str = "EXPLAIN output") -> Any:
     """Decode ``text`` as JSON (after ``clean_pasted_text``); PlanInputError on failure."""
     stripped = text.strip()
     if stripped[:1] in ("[", "{"):
+        # strict=False: MariaDB writes control characters in names raw inside its JSON strings.
         try:  # the common case first: clean JSON needs no line-by-line cleaning
-            return json.loads(stripped)
+            return json.loads(stripped, strict=False)
         except (json.JSONDecodeError, RecursionError, ValueError):
             pass
     return decode_cleaned(clean_pasted_text(text), what)
@@ -164,7 +165,7 @@ def decode_cleaned(cleaned: str, what: str = "EXPLAIN output") -> Any:
     if not cleaned.strip():
         raise PlanInputError(f"the input is empty: expected {what}")
     try:
-        return json.loads(cleaned)
+        return json.loads(cleaned, strict=False)
     except json.JSONDecodeError as exc:
         first_error = exc
     except RecursionError:
@@ -179,7 +180,7 @@ def decode_cleaned(cleaned: str, what: str = "EXPLAIN output") -> Any:
         sliced = _slice_json_lines(cleaned)
         if sliced is not None:
             try:
-                return json.loads(sliced)
+                return json.loads(sliced, strict=False)
             except json.JSONDecodeError as exc:
                 first_error = exc
             except (RecursionError, ValueError):

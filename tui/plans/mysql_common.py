@@ -90,14 +90,14 @@ def strip_end_markers(text: str) -> str:
 def load_json(text: str) -> Any:
     """Decode JSON, retrying once without end markers; PlanInputError when it is not JSON."""
     try:
-        return json.loads(text)
+        return json.loads(text, strict=False)
     except json.JSONDecodeError as first:
         if "/*" not in text:
             raise PlanInputError(f"not valid JSON: {first.msg} at line {first.lineno}") from None
     except RecursionError:
         raise PlanInputError("the JSON is nested too deeply to be a plan") from None
     try:
-        return json.loads(strip_end_markers(text))
+        return json.loads(strip_end_markers(text), strict=False)
     except json.JSONDecodeError as exc:
         raise PlanInputError(f"not valid JSON: {exc.msg} at line {exc.lineno}") from None
     except RecursionError:

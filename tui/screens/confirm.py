@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui.widgets.safetext import safe_text
+
 
 class ConfirmModal(ModalScreen[bool]):
     """Returns True only when the user presses the confirm button or `y`."""
@@ -29,11 +31,11 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-body", classes="modal-body") as body:
-            body.border_title = self.title_text
-            yield Static(self.message, id="confirm-message", markup=False)
+            body.border_title = safe_text(self.title_text)
+            yield Static(safe_text(self.message, multiline=True), id="confirm-message")
             if self.detail:
                 with VerticalScroll(id="confirm-scroll"):
-                    yield Static(self.detail, id="confirm-detail", markup=False)
+                    yield Static(safe_text(self.detail, multiline=True), id="confirm-detail")
             with Horizontal(classes="modal-buttons"):
                 yield Button(f"{self.confirm_label} (y)", variant="warning", id="confirm-yes")
                 yield Button("Cancel (n)", variant="primary", id="confirm-no")

@@ -13,6 +13,7 @@ from textual.widgets import Button, Static
 
 from tui.core.connspec import mask_secrets
 from tui.core.errors import DbscopeError
+from tui.widgets.safetext import safe_text
 
 
 def error_parts(error: BaseException) -> tuple[str, str, str]:
@@ -34,12 +35,12 @@ class ErrorModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         title, message, hint = error_parts(self.error)
         with Vertical(id="error-body", classes="modal-body") as body:
-            body.border_title = title
+            body.border_title = safe_text(title)
             if self.action:
-                yield Static(f"While {self.action}:", classes="error-action", markup=False)
-            yield Static(message, id="error-message", markup=False)
+                yield Static(safe_text(f"While {self.action}:", multiline=True), classes="error-action")
+            yield Static(safe_text(message, multiline=True), id="error-message")
             if hint:
-                yield Static(f"Hint: {hint}", id="error-hint", markup=False)
+                yield Static(safe_text(f"Hint: {hint}", multiline=True), id="error-hint")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Close", variant="primary", id="error-close")
 

@@ -18,6 +18,8 @@ from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Markdown, Static
 
+from tui.widgets.safetext import safe_text
+
 
 @dataclass(slots=True)
 class KeyRow:
@@ -160,12 +162,13 @@ def _key_table(
     if with_ids:  # never cut: the id is what a user copies into [keys]
         table.add_column(style="dim", no_wrap=True, min_width=widths[2])
     for row in rows:
-        keys = Text(row.keys, style=key_style)
+        keys = safe_text(row.keys, key_style)  # keys can come from the config file's [keys]
         if row.remapped:
             keys.append(" *", style="bold reverse")
-        cells: list[Text | str] = [keys, row.detail or row.description]
+        # Text, not str: a Rich table reads a str cell as markup.
+        cells: list[Text | str] = [keys, safe_text(row.detail or row.description)]
         if with_ids:
-            cells.append(row.binding_id or "")
+            cells.append(safe_text(row.binding_id or ""))
         table.add_row(*cells)
     return table
 

@@ -37,6 +37,7 @@ from tui.screens.error import error_parts
 from tui.screens.workbench import WorkbenchMixin
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.footer import FittedFooter
+from tui.widgets.safetext import safe_text
 from tui.widgets.schema_tree import SchemaPane, SchemaTree
 from tui.widgets.status_bar import StatusBar
 
@@ -411,7 +412,7 @@ class MainScreen(WorkbenchMixin, Screen[None]):
             if message.reason == "switch":
                 self.opened = None
                 self.detail.query_one("#detail-header", Static).update(
-                    f"Switched to database {server.database}. Open a table with enter."
+                    safe_text(f"Switched to database {server.database}. Open a table with enter.")
                 )
             if not (message.reason == "connect" and self._preview_shown):
                 tree.load_roots(self._catalog_source, roots=roots)
@@ -474,7 +475,7 @@ class MainScreen(WorkbenchMixin, Screen[None]):
         self.opened = node
         self.centre.active = "object"
         header = self.detail.query_one("#detail-header", Static)
-        header.update(f"loading {node.qualified_name}…")
+        header.update(safe_text(f"loading {node.qualified_name}…"))
         self._load_detail(node)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail", description="loading detail")

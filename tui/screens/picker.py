@@ -11,6 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from tui.widgets.safetext import safe_text
+
 
 class PickerModal(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -27,7 +29,7 @@ class PickerModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-body", classes="modal-body") as body:
-            body.border_title = self.title_text
+            body.border_title = safe_text(self.title_text)
             body.border_subtitle = "enter picks · escape cancels"
             yield Input(placeholder="type to narrow", id="picker-input")
             yield OptionList(id="picker-options")
@@ -41,7 +43,9 @@ class PickerModal(ModalScreen[str | None]):
         options.clear_options()
         needle = text.strip().lower()
         shown = [c for c in self.choices if needle in c.lower()]
-        options.add_options([Option(f"{c}  (current)" if c == self.current else c, id=c) for c in shown])
+        options.add_options(
+            [Option(safe_text(f"{c}  (current)" if c == self.current else c), id=c) for c in shown]
+        )
         if shown:
             options.highlighted = shown.index(self.current) if self.current in shown else 0
 

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static, TextArea
 
 from tui.credentials import join_url_password, split_url_password
+from tui.widgets.safe_textarea import SafeTextArea
 
 
 class UrlModal(ModalScreen[str | None]):
@@ -94,7 +95,7 @@ class ValuesModal(ModalScreen[str | None]):
         with Vertical(id="values-body", classes="modal-body") as body:
             body.border_title = self.title_text
             yield Static(self.help_text, id="values-help", markup=False)
-            yield TextArea(self.statement, soft_wrap=True, show_line_numbers=False, id="values-text")
+            yield SafeTextArea(self.statement, soft_wrap=True, show_line_numbers=False, id="values-text")
             with Horizontal(classes="modal-buttons"):
                 yield Button("Explain (ctrl+e)", variant="primary", id="values-explain")
                 yield Button("Cancel (esc)", id="values-cancel")

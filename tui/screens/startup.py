@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.widgets.safetext import append_safe
+
 
 class StartupScreen(ModalScreen[None]):
     """Shown over the main screen while a slow start (``--demo``) runs; dismissed once connected."""
@@ -33,5 +35,5 @@ class StartupScreen(ModalScreen[None]):
             if number:
                 shown.append("\n")
             last = number == len(self.lines[-12:]) - 1
-            shown.append(("› " if last else "✓ ") + line, style="bold" if last else "dim")
+            append_safe(shown, ("› " if last else "✓ ") + line, "bold" if last else "dim")
         self.query_one("#startup-log", Static).update(shown)

@@ -36,6 +36,7 @@ from tui.messages import (
     TopLoaded,
     TopUnavailable,
 )
+from tui.widgets.safetext import safe_text
 
 if TYPE_CHECKING:
     from tui.adapters.base import Adapter
@@ -513,8 +514,10 @@ class WorkbenchMixin:
         if self._top_widget is not None:
             self._top_widget.show_statements([], message.server.engine)
             self._top_widget.query_one("#top-summary", Static).update(
-                f"Connected to {message.server.database or message.server.engine}: press r to read its "
-                "statement statistics."
+                safe_text(
+                    f"Connected to {message.server.database or message.server.engine}: press r to read its "
+                    "statement statistics."
+                )
             )
         if self._history_widget is not None:
             history = self.current_history()

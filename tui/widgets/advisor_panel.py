@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.table import Table
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -44,9 +43,11 @@ from textual.message import Message
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tui.core import fmt
+from tui.core import fmt, termsafe
 from tui.core.finding import SEVERITIES, Finding, sort_findings
 from tui.widgets.plan_diff_view import PlanDiffScreen, diff_from_verification
+from tui.widgets.safe_textarea import SafeTextArea
+from tui.widgets.safetext import safe_text
 
 # Theme variables, not ANSI names: "yellow" on a light theme's white panel is unreadable.
 _SEVERITY_STYLE = {
@@ -171,7 +172,7 @@ reasoning and DDL that runs as printed.
             yield Static("", id="finding-title")
             yield Static("", id="finding-evidence")
             yield Static("", id="finding-reasoning")
-            yield TextArea("", read_only=True, soft_wrap=True, id="finding-ddl", show_line_numbers=False)
+            yield SafeTextArea("", read_only=True, soft_wrap=True, id="finding-ddl", show_line_numbers=False)
             yield Static("", id="finding-rollback", markup=False)
             yield Static(
                 "y copy DDL · s save to a file · S save all as a migration · d plan diff", id="finding-keys"
@@ -210,7 +211,7 @@ reasoning and DDL that runs as printed.
         if not self._findings:
             self.add_class("-empty")
             self.query_one("#advisor-empty", Static).update(
-                f"Based on my analysis of {context_label}, I have identified no problems."
+                safe_text(f"Based on my analysis of {context_label}, I have identified no problems.")
             )
             return
         self.remove_class("-empty")
@@ -236,7 +237,7 @@ reasoning and DDL that runs as printed.
         self._option_of = {}
         self.query_one("#advisor-list", OptionList).clear_options()
         self.query_one("#advisor-summary", Static).update("Advisor")
-        self.query_one("#advisor-empty", Static).update(text)
+        self.query_one("#advisor-empty", Static).update(safe_text(text, multiline=True))
         self.add_class("-empty")
 
     def select_finding(self, finding: Finding) -> bool:
@@ -252,7 +253,7 @@ reasoning and DDL that runs as printed.
     def _render_summary(self) -> None:
         counts = {sev: sum(1 for f in self._findings if f.severity == sev) for sev in SEVERITIES}
         # The pane's border already says "Advisor": the summary names what was analysed.
-        parts: list[str | tuple[str, str]] = [(self._context_label or "Advisor", "bold"), "\n"]
+        parts: list[str | tuple[str, str]] = [(termsafe.line(self._context_label) or "Advisor", "bold"), "\n"]
         for i, severity in enumerate(SEVERITIES):
             if i:
                 parts.append("  ")
@@ -264,10 +265,10 @@ reasoning and DDL that runs as printed.
     def _prompt(finding: Finding) -> Content:
         parts: list[str | tuple[str, str]] = [
             (_SEVERITY_MARK[finding.severity] + " ", _SEVERITY_STYLE[finding.severity]),
-            finding.title,
+            termsafe.line(finding.title),
         ]
         if finding.object:
-            parts.append((f" — {finding.object}", "dim"))
+            parts.append((f" — {termsafe.line(finding.object)}", "dim"))
         return Content.assemble(*parts)
 
     def _show(self, finding: Finding) -> None:
@@ -277,11 +278,11 @@ reasoning and DDL that runs as printed.
         self._selected = finding
         parts: list[str | tuple[str, str]] = [
             (f"{finding.severity.upper()} ", _SEVERITY_STYLE[finding.severity]),
-            finding.title,
+            termsafe.line(finding.title),
         ]
         if finding.object:
-            parts.append((f"\n{finding.object}", "dim"))
-        parts.append((f"  [{finding.rule}]", "dim"))
+            parts.append((f"\n{termsafe.line(finding.object)}", "dim"))
+        parts.append((f"  [{termsafe.line(finding.rule)}]", "dim"))
         self.query_one("#finding-title", Static).update(Content.assemble(*parts))
         rows = evidence_rows(finding)
         evidence = self.query_one("#finding-evidence", Static)
@@ -290,17 +291,19 @@ reasoning and DDL that runs as printed.
             table.add_column("Evidence", style="dim")
             table.add_column("Value", justify="right")
             for label, value in rows:
-                table.add_row(label, value)
+                table.add_row(safe_text(label), safe_text(value))  # a str cell would be read as markup
             evidence.update(table)
         else:
             evidence.update("")
-        self.query_one("#finding-reasoning", Static).update(Text(officer_text(finding)))
+        self.query_one("#finding-reasoning", Static).update(safe_text(officer_text(finding), multiline=True))
         ddl = self.query_one("#finding-ddl", TextArea)
         ddl.load_text(
             ddl_text(finding) if finding.ddl else "-- No DDL: this finding needs a decision, not a statement."
         )
         rollback = "\n".join(finding.rollback)
-        self.query_one("#finding-rollback", Static).update(f"Rollback:\n{rollback}" if rollback else "")
+        self.query_one("#finding-rollback", Static).update(
+            safe_text(f"Rollback:\n{rollback}", multiline=True) if rollback else ""
+        )
         self.query_one("#advisor-detail", VerticalScroll).scroll_home(animate=False)
         if changed:
             self.post_message(self.FindingSelected(self, finding))

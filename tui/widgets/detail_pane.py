@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from tui.advisor.indexes import key_parts
 from tui.core import fmt
 from tui.core.catalog import Index, ObjectDetail, Stat
+from tui.widgets.safetext import append_safe, safe_text
 
 if TYPE_CHECKING:
     from textual.widgets import TextArea
@@ -180,14 +181,14 @@ class DetailPane(Vertical):
         ``width_hint``: this pane's width when it has not been laid out yet, for the tab titles (a
         relabelled tab animates its underline, which a screenshot may catch half-way)."""
         if self._tabs_mounted is None:
-            from textual.widgets import TextArea
+            from tui.widgets.safe_textarea import SafeTextArea
 
             tabbed = TabbedContent(id="detail-tabs")
             for tab in TABS:
                 body: DataTable[Any] | TextArea
                 if tab == "ddl":
                     # The SQL grammar loads when the first DDL is shown, not on the start-up path.
-                    body = self._ddl = TextArea(
+                    body = self._ddl = SafeTextArea(
                         "", read_only=True, show_line_numbers=False, soft_wrap=False, id="ddl"
                     )
                 else:
@@ -205,11 +206,12 @@ class DetailPane(Vertical):
         front: DataTable otherwise measures new rows on its next idle, and a frame painted before
         that (a busy start-up) leaves its cells cut to the headers' widths."""
         for tab, heads in _HEADS.items():
-            body = (rows or {}).get(tab, [])
+            # Text cells: DataTable reads a str as markup, and names and comments come from the server.
+            body = [tuple(safe_text(cell, end="") for cell in row) for row in (rows or {}).get(tab, [])]
             table = self._tables[tab]
             table.clear(columns=True)
             for position, head in enumerate(heads):
-                width = max([cell_len(head), *(cell_len(str(row[position])) for row in body)])
+                width = max([cell_len(head), *(row[position].cell_len for row in body)])
                 table.add_column(head, width=width)
             table.add_rows(body)
 
@@ -228,8 +230,7 @@ class DetailPane(Vertical):
         self.build_tabs()
         self.detail = detail
         node = detail.node
-        header = Text()
-        header.append(node.qualified_name, style="bold")
+        header = append_safe(Text(), node.qualified_name, "bold")
         header.append(f"  {node.kind.replace('_', ' ')}", style="dim")
         facts = []
         parts = [
@@ -254,7 +255,8 @@ class DetailPane(Vertical):
         if facts:
             header.append("  " + " · ".join(facts))
         for note in detail.notes:
-            header.append(f"\n⚠ {note}", style="italic")
+            header.append("\n⚠ ", style="italic")
+            append_safe(header, note, "italic")
         self.query_one("#detail-header", Static).update(header)
         with self.app.batch_update():
             self._fill(detail)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -22,6 +21,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tui.core.fmt import ms, num
 from tui.history import HistoryEntry, QueryHistory
+from tui.widgets.safetext import safe_text
 
 
 class HistoryView(Vertical):
@@ -86,13 +86,13 @@ it again (a write still asks first in a read-write session).
         table.clear()
         for e in self._shown:
             table.add_row(
-                e.timestamp[:19].replace("T", " "),
-                e.kind,
+                safe_text(e.timestamp[:19].replace("T", " "), end=""),
+                safe_text(e.kind, end=""),  # the history file may have been edited
                 ms(e.duration_ms),
                 num(e.rows) if e.rows is not None else "–",
                 # Text, not str: DataTable reads a str as markup, and SQL has brackets (a[i], [mysqld]).
-                Text(e.status, no_wrap=True, end=""),
-                Text(" ".join(e.query.split())[:120], no_wrap=True, end=""),
+                safe_text(e.status, no_wrap=True, end=""),
+                safe_text(" ".join(e.query.split())[:120], no_wrap=True, end=""),
             )
         self._show_selected()
 
@@ -102,7 +102,9 @@ it again (a write still asks first in a read-write session).
 
     def _show_selected(self) -> None:
         entry = self.selected
-        self.query_one("#history-selected", Static).update(" ".join(entry.query.split()) if entry else "")
+        self.query_one("#history-selected", Static).update(
+            safe_text(" ".join(entry.query.split())) if entry else ""
+        )
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from tui.core import fmt
+from tui.core import fmt, termsafe
 from tui.core.finding import Finding
 from tui.core.plan import Plan, PlanNode
 from tui.widgets.plan_metrics import actual_is_approximate, buffer_blocks, estimate_text, rows_text
@@ -168,12 +168,14 @@ then every field the engine printed, verbatim. `↑`/`↓`, `pgup`/`pgdn` scroll
         # Plain Text with hand-made hanging indents: a Rich Table re-measures every cell on each
         # cursor move, which cost ~40 ms per key press on this machine class.
         width = max(self.scrollable_content_region.width, 20)
-        label_width = min(max((len(label) for _s, label, _v in self.rows), default=8), 22)
+        label_width = min(max((len(termsafe.line(label)) for _s, label, _v in self.rows), default=8), 22)
         stacked = width - label_width - 1 < 20  # too narrow for two columns: value under its label
         value_width = width - 2 if stacked else width - label_width - 1
         text = Text()
         section = ""
-        for current, label, value in self.rows:
+        for current, raw_label, raw_value in self.rows:
+            # Names, expressions and engine fields come from a server or a file.
+            label, value = termsafe.line(raw_label), termsafe.block(raw_value)
             if current != section:
                 if section:
                     text.append("\n")

@@ -27,6 +27,7 @@ from textual.widgets import Static
 from tui.core import fmt
 from tui.core.finding import Verification
 from tui.core.plan import Plan
+from tui.widgets.safetext import safe_text
 
 _STATUS_STYLE = {"changed": "bold yellow", "added": "green", "removed": "red", "same": ""}
 _MARK = {"same": " ", "changed": "~", "added": "+", "removed": "-"}
@@ -68,8 +69,8 @@ def diff_table(diff: Any) -> Table:
     for change in diff.nodes:
         style = _STATUS_STYLE[change.status]
         indent = "  " * change.depth
-        left = Text(indent + change.label_before if change.before else "", style=style or "dim")
-        right = Text(indent + change.label_after if change.after else "", style=style)
+        left = safe_text(indent + change.label_before if change.before else "", style or "dim")
+        right = safe_text(indent + change.label_after if change.after else "", style)
         table.add_row(
             Text(_MARK[change.status], style=style),
             left,
@@ -78,7 +79,7 @@ def diff_table(diff: Any) -> Table:
             _delta(change.rows_before, change.rows_after, 0),
         )
         if change.status == "changed" and change.changes:
-            table.add_row("", "", Text(indent + "  " + "; ".join(change.changes), style="italic"), "", "")
+            table.add_row("", "", safe_text(indent + "  " + "; ".join(change.changes), "italic"), "", "")
     return table
 
 
@@ -186,7 +187,7 @@ class PlanDiffScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self._title, id="diff-title", markup=False)
+            yield Static(safe_text(self._title), id="diff-title")
             yield PlanDiffView(diff=self._diff, id="plan-diff")
 
     def on_mount(self) -> None:

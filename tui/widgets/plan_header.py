@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from tui.core import fmt
 from tui.core.plan import Plan
+from tui.widgets.safetext import append_safe, safe_text
 
 _ENGINE_NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "mongodb": "MongoDB"}
 
@@ -73,7 +74,7 @@ def header_text(plan: Plan, alternatives: int = 0) -> Text:
     nodes = sum(1 for _ in plan.nodes())
     first = Text()
     first.append(f"{engine} ", style="bold")
-    first.append(f"{kind} ({plan.format})")
+    append_safe(first, f"{kind} ({plan.format})")
     facts = []
     if plan.planning_time_ms is not None:
         facts.append(("planning", fmt.ms(plan.planning_time_ms)))
@@ -89,14 +90,18 @@ def header_text(plan: Plan, alternatives: int = 0) -> Text:
         first.append(value, style="bold")
     lines = [first]
     if plan.jit:
-        lines.append(Text.assemble(("JIT ", "bold"), _jit_text(plan.jit)))
+        lines.append(append_safe(Text.assemble(("JIT ", "bold")), _jit_text(plan.jit)))
     if plan.triggers:
-        lines.append(Text.assemble(("Triggers ", "bold"), "; ".join(_trigger_text(t) for t in plan.triggers)))
+        lines.append(
+            append_safe(
+                Text.assemble(("Triggers ", "bold")), "; ".join(_trigger_text(t) for t in plan.triggers)
+            )
+        )
     if plan.settings:
         settings = ", ".join(f"{key}={_value(value)}" for key, value in plan.settings.items())
-        lines.append(Text.assemble(("Settings ", "bold"), settings))
+        lines.append(append_safe(Text.assemble(("Settings ", "bold")), settings))
     for warning in plan.warnings:
-        lines.append(Text(f"Note: {warning}", style="italic"))
+        lines.append(safe_text(f"Note: {warning}", "italic"))
     if alternatives:
         rejected = len(plan.header.get("rejected_plans") or [])
         candidates = len(plan.header.get("candidate_plans") or [])
@@ -118,4 +123,4 @@ class PlanHeader(Static):
         self.update(header_text(plan, alternatives))
 
     def show_empty(self, text: str) -> None:
-        self.update(Text(text, style="italic"))
+        self.update(safe_text(text, "italic", multiline=True))

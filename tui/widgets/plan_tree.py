@@ -36,6 +36,7 @@ from textual.strip import Strip
 from tui.core import fmt
 from tui.core.finding import SEVERITY_RANK, Finding
 from tui.core.plan import Plan, PlanNode
+from tui.core.termsafe import line
 from tui.widgets.plan_metrics import (
     METRIC_TITLES,
     METRICS,
@@ -572,15 +573,15 @@ class PlanTree(ScrollView, can_focus=True):
         return widest
 
     def _label_length(self, index: int, node: PlanNode, depth: int) -> int:
-        length = (3 * (depth - 1) + 2 if depth > 0 else 0) + 2 + cell_len(node.operation)
+        length = (3 * (depth - 1) + 2 if depth > 0 else 0) + 2 + cell_len(line(node.operation))
         if index == self._hot:
             length += 2
         if node.object:
-            length += 4 + cell_len(node.object)
+            length += 4 + cell_len(line(node.object))
         if node.index:
-            length += 7 + cell_len(node.index)
+            length += 7 + cell_len(line(node.index))
         if node.access_type:
-            length += 3 + cell_len(node.access_type)
+            length += 3 + cell_len(line(node.access_type))
         if index in self._findings:
             length += 2
         if node.never_executed:
@@ -607,19 +608,19 @@ class PlanTree(ScrollView, can_focus=True):
         if index == self._hot:
             segments.append(Segment("● ", self._style("hot")))
         op_style = Style(bold=True) if index == self._hot else Style()
-        operation = node.operation
+        operation = line(node.operation)  # names and operations come from a server or a file
         if shorten:
             operation = set_cell_size(operation, max(cell_len(operation) - shorten - 1, 1)).rstrip() + "…"
         segments.append(Segment(operation, op_style))
         if node.object:
             segments.append(Segment(" on ", self._style("dim")))
-            segments.append(Segment(node.object, self._style("object")))
+            segments.append(Segment(line(node.object), self._style("object")))
         if node.index:
             segments.append(Segment(" using ", self._style("dim")))
-            segments.append(Segment(node.index, self._style("index")))
+            segments.append(Segment(line(node.index), self._style("index")))
         if node.access_type:
             level = access_level(node.access_type)
-            segments.append(Segment(f" [{node.access_type}]", self._level_style(level)))
+            segments.append(Segment(f" [{line(node.access_type)}]", self._level_style(level)))
         severity = self._findings.get(index)
         if severity is not None:
             level = {"critical": 3, "warning": 1}.get(severity, 0)

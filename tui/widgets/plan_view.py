@@ -49,6 +49,8 @@ from tui.widgets.node_detail import NodeDetail
 from tui.widgets.plan_header import PlanHeader
 from tui.widgets.plan_metrics import METRIC_TITLES
 from tui.widgets.plan_tree import PlanTree
+from tui.widgets.safe_textarea import SafeTextArea
+from tui.widgets.safetext import safe_text
 
 EMPTY_TEXT = (
     "No plan yet. Explain a statement from the query editor, or press o to open a saved EXPLAIN file."
@@ -219,7 +221,7 @@ shortens long labels; the detail has them whole).
         with Horizontal(id="plan-body"):
             yield PlanTree(id="plan-tree")
             yield NodeDetail(id="plan-detail")
-        yield TextArea("", read_only=True, soft_wrap=False, id="plan-raw")
+        yield SafeTextArea("", read_only=True, soft_wrap=False, id="plan-raw")
         with Vertical(id="plan-open"):
             yield Input(
                 placeholder="path of a saved EXPLAIN output (JSON or text) — enter opens, escape cancels",
@@ -400,7 +402,7 @@ shortens long labels; the detail has them whole).
 
     def _show_open_error(self, text: str) -> None:
         self.add_class("-opening")
-        self.query_one("#plan-open-error", Static).update(text)
+        self.query_one("#plan-open-error", Static).update(safe_text(text, multiline=True))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan-open")
     def _open_worker(self, path: Path) -> None:

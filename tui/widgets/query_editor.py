@@ -39,10 +39,10 @@ from typing import ClassVar
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import TextArea
 
 from tui.core.sqllex import MYSQL, POSTGRES, LexSettings
 from tui.core.sqltext import split_statements, statement_at, statement_may_write
+from tui.widgets.safe_textarea import SafeTextArea
 
 SQL_ENGINES = ("postgresql", "mysql", "mariadb")
 _MONGO_READ = re.compile(
@@ -92,7 +92,7 @@ def mongo_statement_at(buffer: str, offset: int) -> str | None:
     return parts[-1].text.rstrip(";").strip() if parts else None
 
 
-class QueryEditor(TextArea):
+class QueryEditor(SafeTextArea):
     """A code editor for one buffer of statements, with INSERT and NORMAL modes."""
 
     HELP = """

@@ -1,7 +1,7 @@
 """How result values look in the grid, on the clipboard and in exported files (no Textual here).
 
 One value, three forms:
-- ``cell_text(value, limit)``: the short form for a grid cell (``kind`` tells the grid how to style it:
+- ``cell_text(value, limit)``: the short form for a grid cell, terminal-safe (``kind`` tells the grid how to style it:
   ``null`` dim, ``binary``/``json`` tinted, ``number`` right-aligned). Long values end in ``…``.
 - ``full_text(value)``: everything, for the cell-detail modal (JSON pretty-printed, binary as hex).
 - ``export_text(value)`` / ``json_safe(value)``: what goes to the clipboard, CSV and JSON exports.
@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from tui.core import termsafe
 from tui.core.files import private_fd
 from tui.core.fmt import num
 from tui.core.session import ResultPage
@@ -80,15 +81,14 @@ def cell_text(value: Any, limit: int = CELL_LIMIT) -> tuple[str, str]:
         unit = "byte" if len(data) == 1 else "bytes"
         return f"{hex_text(data, BINARY_PREVIEW)}{more} ({num(len(data))} {unit})", "binary"
     if isinstance(value, Mapping | list | tuple):
-        return _truncate(compact_json(value), limit), "json"
+        return _truncate(termsafe.line(compact_json(value)), limit), "json"
     if isinstance(value, bool):
         return _scalar_text(value), "bool"
     if isinstance(value, int | float | decimal.Decimal):
         return _truncate(_scalar_text(value), limit), "number"
     text = _scalar_text(value)
-    # One line per cell: show line breaks and tabs as visible marks.
-    text = text.replace("\r\n", "↵").replace("\n", "↵").replace("\r", "↵").replace("\t", "→")
-    return _truncate(text, limit), "text"
+    # One line per cell: line breaks as ↵, controls and escapes as visible escapes (termsafe).
+    return _truncate(termsafe.line(text), limit), "text"
 
 
 def _truncate(text: str, limit: int) -> str:

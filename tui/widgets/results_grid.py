@@ -47,6 +47,8 @@ from tui.widgets.result_cells import (
     write_json,
 )
 from tui.widgets.results_table import ResultsTable
+from tui.widgets.safe_textarea import SafeTextArea
+from tui.widgets.safetext import safe_text
 
 
 def describe_sent(text: str) -> str:
@@ -83,8 +85,8 @@ class CellDetailScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self._title, id="cell-title", markup=False)
-            yield TextArea(full_text(self._value), read_only=True, soft_wrap=True, id="cell-text")
+            yield Static(safe_text(self._title), id="cell-title")
+            yield SafeTextArea(full_text(self._value), read_only=True, soft_wrap=True, id="cell-text")
             yield Static("y copy · escape close · select with shift+arrows", id="cell-help")
 
     def on_mount(self) -> None:
@@ -239,7 +241,7 @@ dim, binary shows `\\x…` hex with its length, long values end in `…`.
         if page.rows and page.columns:
             row, col = self.table.cursor
             text += f" · row {num(row + 1)}, {page.columns[col]}"
-        footer.update(text)
+        footer.update(safe_text(text))
         footer.set_class(page.truncated, "-capped")
 
     # -- actions ------------------------------------------------------------------------------------

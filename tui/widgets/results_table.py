@@ -28,6 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.core.session import ResultPage
+from tui.core.termsafe import line
 from tui.widgets.result_cells import CELL_LIMIT, cell_text
 
 WIDTH_SAMPLE_ROWS = 200  # rows measured to size the columns; wider values later get an ellipsis
@@ -145,7 +146,7 @@ class ResultsTable(ScrollView, can_focus=True):
     def _measure(self) -> None:
         page = self._page
         limit = self._cell_limit
-        widths = [min(max(cell_len(name), MIN_WIDTH), max(limit, MIN_WIDTH)) for name in page.columns]
+        widths = [min(max(cell_len(line(name)), MIN_WIDTH), max(limit, MIN_WIDTH)) for name in page.columns]
         numeric = [True] * len(widths)
         for row in page.rows[:WIDTH_SAMPLE_ROWS]:
             for index, value in enumerate(row[: len(widths)]):
@@ -207,7 +208,7 @@ class ResultsTable(ScrollView, can_focus=True):
         for index, (name, width) in enumerate(zip(self._page.columns, self._widths, strict=False)):
             if index:
                 segments.append(Segment(SEPARATOR, sep))
-            text = _fit(name, width)
+            text = _fit(line(name), width)  # a column name comes from the server
             segments.append(Segment(text.rjust(width) if self._numeric[index] else text.ljust(width), style))
         segments.append(Segment(" ", style))
         return Strip(segments)

@@ -30,6 +30,7 @@ from textual.widgets.tree import TreeNode
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from tui.core.catalog import RELATION_KINDS, CatalogNode
+from tui.widgets.safetext import safe_text
 
 CHUNK = 500
 # Kinds that `enter` opens in the detail pane (others expand or collapse).
@@ -122,7 +123,7 @@ class _Request:
 
 def node_label(node: CatalogNode) -> Text:
     """The tree label of a catalog node: its name, then its short type label dimmed."""
-    text = Text(node.name, style=_KIND_STYLE.get(node.kind, ""), no_wrap=True, end="")
+    text = safe_text(node.name, _KIND_STYLE.get(node.kind, ""), no_wrap=True, end="")
     if node.type_label:
         text.append(f" {node.type_label}", style="dim")
     return text
@@ -580,7 +581,7 @@ class SchemaPane(Vertical):
         options.add_options(
             [
                 Option(
-                    Text.assemble(entry.node.qualified_name, (f"  {entry.node.kind}", "dim")),
+                    safe_text(entry.node.qualified_name).append(f"  {entry.node.kind}", "dim"),
                     id=str(entry.tree_node_id),
                 )
                 for entry in matches

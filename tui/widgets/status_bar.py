@@ -7,6 +7,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tui.widgets.safetext import append_safe
+
 ENGINE_NAMES = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "mongodb": "MongoDB"}
 
 
@@ -58,7 +60,7 @@ class StatusBar(Widget):
         # Most important first, so a narrow terminal cuts off the host, never the badge or the work.
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         if self.engine:
-            text.append(f" {ENGINE_NAMES.get(self.engine, self.engine)} {self.version} ", style="bold")
+            append_safe(text, f" {ENGINE_NAMES.get(self.engine, self.engine)} {self.version} ", "bold")
             if self.read_write:
                 text.append(" READ-WRITE ", style="bold reverse red")
             else:
@@ -69,10 +71,10 @@ class StatusBar(Widget):
                 text.append(" DISCONNECTED ", style="bold reverse red")
                 text.append(f" {self.reconnect_key} reconnects ")
             else:
-                text.append(f" {self.state} ", style="italic")
+                append_safe(text, f" {self.state} ", "italic")
         if self.work:
-            text.append(f" ⟳ {self.work} ", style="bold")
+            append_safe(text, f" ⟳ {self.work} ", "bold")
             text.append(f"({self.cancel_key} cancels) ", style="dim")
         if self.where:
-            text.append(f" {self.where}", style="dim" if self.work else "")
+            append_safe(text, f" {self.where}", "dim" if self.work else "")
         return text

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -27,6 +26,7 @@ from textual.widgets import DataTable, Static
 
 from tui.core.fmt import num, pct
 from tui.core.session import StatementStat
+from tui.widgets.safetext import safe_text
 
 SORTS: dict[str, tuple[str, str]] = {
     # key: (column label, attribute or derived value)
@@ -165,7 +165,9 @@ query editor · `s` sorts by the next column (or click a column's header) · `r`
         self.add_class("-unavailable")  # the reason (how to enable it) whole, even at 80 columns
         self.query_one(DataTable).clear()
         self._show_selected()
-        self.query_one("#top-summary", Static).update(f"Statement statistics unavailable: {reason}")
+        self.query_one("#top-summary", Static).update(
+            safe_text(f"Statement statistics unavailable: {reason}", multiline=True)
+        )
 
     def show_statements(self, stats: list[StatementStat], engine: str = "") -> None:
         self._engine = engine
@@ -189,7 +191,7 @@ query editor · `s` sorts by the next column (or click a column's header) · `r`
                 num(stat.temp_blks_written) if stat.temp_blks_written is not None else "–",
                 num(no_index) if no_index is not None else "–",
                 # Text, not str: DataTable reads a str as markup, and SQL has brackets (a[i], [mysqld]).
-                Text(_one_line(stat.query), no_wrap=True, end=""),
+                safe_text(_one_line(stat.query), no_wrap=True, end=""),
             )
         total = sum(s.total_time_ms for s in self._stats)
         label = SORTS[self.sort_key][0]
@@ -201,7 +203,9 @@ query editor · `s` sorts by the next column (or click a column's header) · `r`
 
     def _show_selected(self) -> None:
         stat = self.selected
-        self.query_one("#top-selected", Static).update(" ".join(stat.query.split()) if stat else "")
+        self.query_one("#top-selected", Static).update(
+            safe_text(" ".join(stat.query.split())) if stat else ""
+        )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
